@@ -1,0 +1,73 @@
+"""everyvec: embeddings for everything — learn, query, evaluate, search and serve vectors.
+
+The public API, in one place::
+
+    import everyvec
+    vectors = everyvec.load("vectors.bin")          # any supported format, detected by content
+    vectors.most_similar("king", topn=5)
+    everyvec.evaluate.analogies(vectors, everyvec.datasets.path("questions-words"))
+
+Submodules: :mod:`everyvec.text` (tokenizers, corpus readers), :mod:`everyvec.evaluate`,
+:mod:`everyvec.datasets`, :mod:`everyvec.train`. They are imported on first use.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from everyvec.errors import (
+    CorpusError,
+    DatasetError,
+    EveryvecError,
+    FormatError,
+    MissingExtraError,
+    MissingKeyError,
+    VocabularyError,
+)
+from everyvec.sizing import embedding_size
+from everyvec.vectors import Vectors
+from everyvec.vectors.formats import FORMATS, detect_format, load, save
+from everyvec.vocab import Vocabulary
+
+__version__ = "0.1.0"
+
+_SUBMODULES = ("datasets", "evaluate", "text", "train")
+
+__all__ = [
+    "FORMATS",
+    "CorpusError",
+    "DatasetError",
+    "EveryvecError",
+    "FormatError",
+    "MissingExtraError",
+    "MissingKeyError",
+    "PPMISVD",
+    "Vectors",
+    "Vocabulary",
+    "VocabularyError",
+    "__version__",
+    "datasets",
+    "detect_format",
+    "embedding_size",
+    "evaluate",
+    "load",
+    "save",
+    "text",
+    "train",
+]
+
+
+def __getattr__(name: str) -> Any:
+    # Submodules and estimators load lazily so `import everyvec` stays light.
+    if name in _SUBMODULES:
+        return importlib.import_module(f"everyvec.{name}")
+    if name == "PPMISVD":
+        from everyvec.train import PPMISVD
+
+        return PPMISVD
+    raise AttributeError(f"module 'everyvec' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
