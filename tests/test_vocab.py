@@ -368,7 +368,8 @@ vocab_tokens = st.lists(st.text(st.characters(blacklist_characters="\t\n\r",
                         min_size=1, max_size=20, unique=True)
 
 
-@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(tokens=vocab_tokens, data=st.data())
 def test_save_load_round_trip_property(tmp_path, tokens, data):
     counts = data.draw(st.lists(st.integers(0, 2**63 - 1), min_size=len(tokens),

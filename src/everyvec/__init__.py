@@ -26,7 +26,7 @@ from everyvec.errors import (
     VocabularyError,
 )
 from everyvec.sizing import embedding_size
-from everyvec.vectors import Vectors
+from everyvec.vectors import Neighbors, Vectors
 from everyvec.vectors.formats import FORMATS, detect_format, load, save
 from everyvec.vocab import Vocabulary
 
@@ -42,6 +42,7 @@ __all__ = [
     "FormatError",
     "MissingExtraError",
     "MissingKeyError",
+    "Neighbors",
     "PPMISVD",
     "Vectors",
     "Vocabulary",

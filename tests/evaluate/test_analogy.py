@@ -115,6 +115,24 @@ def test_first_case_variant_stands_for_the_word(tmp_path: Path) -> None:
         "total", 0, 1, 1)
 
 
+def test_fewer_candidates_than_gensim_looks_at(tmp_path: Path) -> None:
+    """restrict_vocab=5 leaves two candidates, both case variants of inputs: gensim then
+    takes the last one it saw ('King', ranked below 'Queen'), and so do we."""
+    base = royal_vectors()
+    keys = ["king", "queen", "prince", "King", "Queen", "princess"]
+    vectors = Vectors(keys, base[["king", "queen", "prince", "king", "queen", "princess"]])
+    path = write(tmp_path, ": s\nking queen prince king\nking queen prince queen\n"
+                           "king queen prince princess\n")
+    result = analogies(vectors, path, restrict_vocab=5)
+    assert result.total == SectionScore("total", 1, 1, 1)
+    keyedvectors = pytest.importorskip("gensim.models.keyedvectors")
+    kv = keyedvectors.KeyedVectors(vectors.dim)
+    kv.add_vectors(keys, vectors.matrix)
+    _, sections = kv.evaluate_word_analogies(str(path), restrict_vocab=5)
+    assert [q[3] for q in sections[0]["correct"]] == ["KING"]
+    assert len(sections[0]["incorrect"]) == 1
+
+
 def test_3cosmul_on_known_answers(tmp_path: Path) -> None:
     path = write(tmp_path, ": s\nking queen prince princess\nactor actress father mother\n")
     result = analogies(royal_vectors(), path, method="3CosMul")

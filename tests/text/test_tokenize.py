@@ -6,6 +6,7 @@ import logging
 import pickle
 import re
 import sys
+import unicodedata
 
 import pytest
 from hypothesis import given, settings
@@ -74,6 +75,24 @@ def test_english_tokens_are_clean_and_stable(text):
         assert not t.startswith("'") and not t.endswith("'")
         assert "’" not in t and "_" not in t and "-" not in t
     assert tok(" ".join(tokens)) == tokens  # re-tokenising the output changes nothing
+
+
+def defining_english(text):
+    """The English tokenizer's definition: one clear regex (slow on long text)."""
+    from everyvec.text.tokenize import _english_pattern
+
+    text = unicodedata.normalize("NFC", text).lower().replace("\u2019", "'")
+    return _english_pattern().findall(text)
+
+
+NUMBERISH = st.lists(st.sampled_from(["1", "23", ".", ",", "'", "’", "a", "é", "_", " ", "\u0301"]),
+                     max_size=12).map("".join)
+
+
+@settings(max_examples=300)
+@given(st.one_of(TEXT, NUMBERISH, st.text(), st.text(st.characters(max_codepoint=127))))
+def test_english_fast_patterns_match_the_definition(text):
+    assert EnglishTokenizer()(text) == defining_english(text)
 
 
 @given(TEXT)

@@ -66,6 +66,8 @@ _CJK_CUTS = "。！？；，、：\u3000"
 _HAS_WORD = re.compile(r"[^\W_]")
 _NUMERIC = re.compile(r"\d+(?:[.,]\d+)*")
 _DIGIT_SEPARATOR = re.compile(r"\d[.,]\d")
+# _english_fast_pattern() restricted to ASCII text, where a letter/digit is [A-Za-z0-9].
+_ENGLISH_ASCII = re.compile(r"[A-Za-z0-9]+(?:'[A-Za-z0-9]+|(?<=[0-9])[.,](?=[0-9])[A-Za-z0-9]+)*")
 
 
 @functools.cache
@@ -226,12 +228,15 @@ class EnglishTokenizer(BaseTokenizer):
         self._pattern = _english_fast_pattern()
 
     def _tokenize(self, text: str) -> list[str]:
-        text = unicodedata.normalize("NFC", text)
-        if self.lowercase:
-            text = text.lower()
-        if "\u2019" in text:
-            text = text.replace("\u2019", "'")
-        tokens = self._pattern.findall(text)
+        if text.isascii():  # most lines of English text: a simpler, faster pattern suffices
+            tokens = _ENGLISH_ASCII.findall(text.lower() if self.lowercase else text)
+        else:
+            text = unicodedata.normalize("NFC", text)
+            if self.lowercase:
+                text = text.lower()
+            if "\u2019" in text:
+                text = text.replace("\u2019", "'")
+            tokens = self._pattern.findall(text)
         if _DIGIT_SEPARATOR.search(text):
             tokens = _resplit_separators(tokens)
         if self.numbers == "keep":

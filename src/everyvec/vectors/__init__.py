@@ -1,5 +1,6 @@
-"""Vectors and their files."""
+"""Vectors, the queries made on them, and their files."""
 
+from everyvec.vectors.queries import Neighbors
 from everyvec.vectors.vectors import Vectors
 
-__all__ = ["Vectors"]
+__all__ = ["Neighbors", "Vectors"]

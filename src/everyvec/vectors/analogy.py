@@ -145,7 +145,9 @@ def solve_analogies(
     indices, scores
         ``(q, topn)`` int64 row numbers and float32 scores, best first. ``a``, ``b`` and ``c``
         are never returned; a slot that cannot be filled (``topn`` larger than the candidates
-        left) holds ``-1`` and ``-inf``.
+        left) holds ``-1`` and ``-inf``. A question whose 3CosAdd direction is zero (say
+        ``b == a`` and ``c`` a zero row) scores every candidate 0 (never NaN) and its answer
+        is then simply the lowest free row.
 
     Examples
     --------

@@ -14,11 +14,11 @@ The grammar, shared by every parser here and by the numba kernel in
   ``allow_nonfinite``.
 
 :func:`parse_python` is the reference: short, obviously correct and slow (one ``float()`` per
-value). :func:`parse_numpy` checks with a few vectorised passes that a block has the plain
-shape almost every file has (one space between fields, only ``\\n`` or ``\\r\\n`` line ends,
-digits-and-signs values) and then parses all its values with one call into NumPy's C parser;
-a block that is not plain — or that has an error — is handed to the reference, which also
-writes every error message.
+value). :func:`parse_numpy` proves with a few vectorised passes that a block has the plain
+shape almost every file has (one space between fields, ``\n`` or ``\r\n`` line ends) and
+then parses all its values at once through NumPy's C integer parser (see
+:func:`_parse_tokens`); a block that is not plain — or that has an error — is handed to the
+reference, which also writes every error message.
 
 Each parser fills ``out[row:]`` from the lines of ``buf[start:stop]`` (``stop`` is just after a
 newline) until ``max_row`` and returns a :class:`Parsed`.
@@ -38,10 +38,6 @@ __all__ = ["Parsed", "parse_python", "parse_numpy", "parse_values", "WHITESPACE"
 
 #: Bytes that separate values and that are stripped from line ends.
 WHITESPACE = b" \t\r\x0b\x0c"
-
-# Bytes a value of a plain block may contain (after the keys are blanked out).
-_PLAIN = np.zeros(256, dtype=bool)
-_PLAIN[np.frombuffer(b"0123456789.eE+- \r\n", dtype=np.uint8)] = True
 
 
 class Parsed(NamedTuple):
@@ -179,10 +175,13 @@ def _parse_plain(
 ) -> Parsed | None:
     """Parse ``arr[start:stop]`` if every line is ``key SP v SP … v [SP] [CR] LF``, else None.
 
-    Every check below is needed for the one ``np.fromstring`` call at the end to give exactly
-    the reference result: it sees the values of all lines as one whitespace-separated list,
-    so the line structure is proven first, and the value alphabet is restricted so that each
-    token that parses is parsed whole by the same routine as ``float()``.
+    The line structure is proven with a few vectorised passes; then every value is split
+    into integer parts — the mantissa digits with the point removed and, after an ``e``, the
+    exponent — which one ``np.fromstring(..., dtype=int64)`` call parses several times faster
+    than any float parser, and each value is rebuilt exactly as ``m * 10**e`` or
+    ``m / 10**-e`` (see :mod:`everyvec.kernels.textparse` for why that equals ``float()``).
+    Tokens off that exact path go through ``float()``; anything wrong returns None so that
+    the reference parser can name the line.
     """
     block = arr[start:stop]
     newlines = np.flatnonzero(block == 10)
@@ -196,9 +195,9 @@ def _parse_plain(
     controls = int(np.count_nonzero(block < 32))
     line_ends = newlines
     if controls != n:
-        cr_before_lf = block[newlines - 1] == 13 if newlines[0] > 0 else None
-        if cr_before_lf is None:
+        if newlines[0] == 0:
             return None
+        cr_before_lf = block[newlines - 1] == 13
         if controls != n + int(np.count_nonzero(block == 13)) or controls != n + int(
                 np.count_nonzero(cr_before_lf)):
             return None
@@ -216,25 +215,115 @@ def _parse_plain(
     per_line = np.diff(np.searchsorted(spaces, newlines), prepend=0)
     if np.any(per_line != dim + trailing):
         return None
-    key_ends = spaces[np.searchsorted(spaces, line_starts)]
-    # Blank out the keys, then check the value alphabet and parse everything at once.
+    # Now each line is: key, then dim times (one space, a non-empty token), maybe one space.
+    if trailing.any():
+        keep = np.ones(spaces.size, dtype=bool)
+        keep[np.searchsorted(spaces, line_ends[trailing] - 1)] = False
+        spaces = spaces[keep]
+    before = spaces.reshape(n, dim)  # the space before each value
+    key_ends = before[:, 0].copy()
+    starts = (before + 1).ravel()
+    ends = np.empty((n, dim), dtype=np.int64)
+    ends[:, :-1] = before[:, 1:]
+    ends[:, -1] = line_ends - trailing
+    ends = ends.ravel()
+    # Blank out the keys and check the value alphabet.
     key_lengths = key_ends - line_starts
-    total = int(key_lengths.sum())
     offsets = np.repeat(line_starts - (np.cumsum(key_lengths) - key_lengths), key_lengths)
     blanked = block.copy()
-    blanked[offsets + np.arange(total)] = 32
-    if not _PLAIN[blanked].all():
-        return None
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            values = np.fromstring(blanked.tobytes(), dtype=np.float32, sep=" ")
-    except ValueError:
-        return None
-    if values.size != n * dim or not np.isfinite(values).all():
+    blanked[offsets + np.arange(int(key_lengths.sum()))] = 32
+    values = _parse_tokens(block, blanked, starts, ends)
+    if values is None:
         return None
     out[row:row + n] = values.reshape(n, dim)
     return Parsed(
         start + block.size, row + n, line + n,
         start + line_starts, start + key_ends, line + np.arange(n, dtype=np.int64),
     )
+
+
+_POW10 = np.array([10.0**i for i in range(23)], dtype=np.float64)  # all exact in float64
+_SPLIT_EXPONENT = bytes.maketrans(b"eE", b"  ")
+
+
+def _parse_tokens(block: np.ndarray, blanked: np.ndarray, starts: np.ndarray,
+                  ends: np.ndarray) -> np.ndarray | None:
+    """float32 values of the tokens ``block[starts[i]:ends[i]]``, or None if one is bad.
+
+    ``blanked`` is ``block`` with every byte outside the tokens a space. None means a token
+    is malformed or not finite in float32 (the reference parser then explains which).
+    """
+    count = starts.size
+    text = blanked.tobytes()
+    # The integer parser accepts only digits, signs and whitespace: that is the check that
+    # the tokens hold nothing else once the point is removed and exponent markers split off.
+    has_exponents = b"e" in text or b"E" in text
+    text = text.translate(_SPLIT_EXPONENT if has_exponents else None, b".")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            integers = np.fromstring(text, dtype=np.int64, sep=" ")
+    except ValueError:
+        return None
+    positions = np.arange(count)
+    if has_exponents:
+        exps = np.flatnonzero((blanked == 101) | (blanked == 69))
+        owner = np.searchsorted(starts, exps, side="right") - 1
+        n_exps = np.bincount(owner, minlength=count)
+        exp_pos = ends.copy()
+        exp_pos[owner] = exps
+        first = positions + (np.cumsum(n_exps) - n_exps)
+        expected = count + exps.size
+    else:
+        n_exps = np.zeros(count, dtype=np.int64)
+        exp_pos = ends
+        first = positions
+        expected = count
+    # Every token yields 1 + n_exps integers when it is well formed, fewer otherwise (an
+    # empty part, or a lone sign merging with the next token), never more: so an exact total
+    # proves that the integers line up with the tokens.
+    if integers.size != expected:
+        return None
+    dots = np.flatnonzero(blanked == 46)
+    if dots.size == count and (dots > starts).all() and (dots < ends).all():
+        n_dots = np.ones(count, dtype=np.int64)  # one point in every token (the usual case)
+        dot_pos = dots
+    else:
+        owner = np.searchsorted(starts, dots, side="right") - 1
+        n_dots = np.bincount(owner, minlength=count)
+        dot_pos = exp_pos.copy()
+        dot_pos[owner] = dots
+    mantissa = integers[first]
+    if has_exponents:
+        exponent = integers[np.minimum(first + 1, integers.size - 1)] * (n_exps == 1)
+    else:
+        exponent = 0
+    fraction = np.where(n_dots == 1, exp_pos - dot_pos - 1, 0)
+    sign = block[starts]
+    negative = sign == 45
+    digits = exp_pos - starts - (negative | (sign == 43)) - n_dots
+    slow = (n_dots > 1) | (n_exps > 1) | (digits > 18) | (dot_pos > exp_pos)
+    if has_exponents:
+        slow |= ends - exp_pos > 19
+    magnitude = np.abs(mantissa)
+    scale = exponent - fraction
+    slow |= (magnitude > 2**53) | ((np.abs(scale) > 22) & (magnitude != 0))
+    scale = np.clip(scale, -22, 22)
+    values = magnitude.astype(np.float64)
+    up = scale > 0
+    if up.any():
+        values[up] *= _POW10[scale[up]]
+    down = scale < 0
+    values[down] /= _POW10[-scale[down]]
+    np.negative(values, out=values, where=negative)
+    result = values.astype(np.float32)
+    for i in np.flatnonzero(slow).tolist():
+        try:
+            value = float(block[starts[i]:ends[i]].tobytes())
+        except ValueError:
+            return None
+        with np.errstate(over="ignore"):
+            result[i] = value
+    if not np.isfinite(result).all():
+        return None
+    return result
