@@ -75,13 +75,14 @@ def test_english_tokens_are_clean_and_stable(text):
         assert not t.startswith("'") and not t.endswith("'")
         assert "’" not in t and "_" not in t and "-" not in t
     assert tok(" ".join(tokens)) == tokens  # re-tokenising the output changes nothing
+    assert all(unicodedata.is_normalized("NFC", t) for t in tokens)
 
 
 def defining_english(text):
     """The English tokenizer's definition: one clear regex (slow on long text)."""
     from everyvec.text.tokenize import _english_pattern
 
-    text = unicodedata.normalize("NFC", text).lower().replace("\u2019", "'")
+    text = unicodedata.normalize("NFC", text.lower()).replace("\u2019", "'")
     return _english_pattern().findall(text)
 
 
@@ -131,6 +132,14 @@ def test_chars_examples():
     assert tok("こんにちは世界") == ["こんにちは", "世", "界"]  # kana stay a run, as in BERT
     assert CharTokenizer(lowercase=False)("ABC中") == ["ABC", "中"]
     assert tok("𠀀𪜀") == ["𠀀", "𪜀"]  # CJK extension B/C ideographs are single tokens too
+
+
+@given(TEXT)
+def test_chars_output_is_stable(text):
+    tok = CharTokenizer()
+    tokens = tok(text)
+    assert tok(" ".join(tokens)) == tokens
+    assert all(unicodedata.is_normalized("NFC", t) for t in tokens)
 
 
 @given(TEXT)

@@ -231,9 +231,10 @@ class EnglishTokenizer(BaseTokenizer):
         if text.isascii():  # most lines of English text: a simpler, faster pattern suffices
             tokens = _ENGLISH_ASCII.findall(text.lower() if self.lowercase else text)
         else:
-            text = unicodedata.normalize("NFC", text)
+            # Lower-case first: str.lower() can leave marks out of canonical order ("İ").
             if self.lowercase:
                 text = text.lower()
+            text = unicodedata.normalize("NFC", text)
             if "\u2019" in text:
                 text = text.replace("\u2019", "'")
             tokens = self._pattern.findall(text)
@@ -340,10 +341,9 @@ class CharTokenizer(BaseTokenizer):
         self._pattern = _chars_pattern()
 
     def _tokenize(self, text: str) -> list[str]:
-        text = unicodedata.normalize("NFC", text)
         if self.lowercase:
             text = text.lower()
-        return self._pattern.findall(text)
+        return self._pattern.findall(unicodedata.normalize("NFC", text))
 
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()

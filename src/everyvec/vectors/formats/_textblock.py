@@ -252,78 +252,101 @@ def _parse_tokens(block: np.ndarray, blanked: np.ndarray, starts: np.ndarray,
 
     ``blanked`` is ``block`` with every byte outside the tokens a space. None means a token
     is malformed or not finite in float32 (the reference parser then explains which).
+    The work is a handful of passes over the tokens; rare shapes (exponents, tokens without
+    a point, long mantissas) cost extra passes only when present.
     """
     count = starts.size
     text = blanked.tobytes()
     # The integer parser accepts only digits, signs and whitespace: that is the check that
     # the tokens hold nothing else once the point is removed and exponent markers split off.
-    has_exponents = b"e" in text or b"E" in text
-    text = text.translate(_SPLIT_EXPONENT if has_exponents else None, b".")
+    exps = _find_all(text, b"e", b"E")
+    text = text.translate(_SPLIT_EXPONENT if exps.size else None, b".")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             integers = np.fromstring(text, dtype=np.int64, sep=" ")
     except ValueError:
         return None
-    positions = np.arange(count)
-    if has_exponents:
-        exps = np.flatnonzero((blanked == 101) | (blanked == 69))
+    # Every token yields 1 + (its number of exponent markers) integers when it is well
+    # formed, fewer otherwise (an empty part, or a lone sign merging with the next token),
+    # never more: so an exact total proves that the integers line up with the tokens.
+    if integers.size != count + exps.size:
+        return None
+    slow = None
+    if exps.size:
         owner = np.searchsorted(starts, exps, side="right") - 1
         n_exps = np.bincount(owner, minlength=count)
-        exp_pos = ends.copy()
-        exp_pos[owner] = exps
-        first = positions + (np.cumsum(n_exps) - n_exps)
-        expected = count + exps.size
+        mark = ends.copy()  # where the mantissa ends
+        mark[owner] = exps
+        first = np.arange(count) + (np.cumsum(n_exps) - n_exps)
+        mantissa = integers[first]
+        scale = integers[np.minimum(first + 1, integers.size - 1)] * (n_exps == 1)
+        slow = (n_exps > 1) | (ends - mark > 19)  # several markers, or a huge exponent
     else:
-        n_exps = np.zeros(count, dtype=np.int64)
-        exp_pos = ends
-        first = positions
-        expected = count
-    # Every token yields 1 + n_exps integers when it is well formed, fewer otherwise (an
-    # empty part, or a lone sign merging with the next token), never more: so an exact total
-    # proves that the integers line up with the tokens.
-    if integers.size != expected:
-        return None
+        mark = ends
+        mantissa = integers
+        scale = np.zeros(count, dtype=np.int64)
     dots = np.flatnonzero(blanked == 46)
-    if dots.size == count and (dots > starts).all() and (dots < ends).all():
-        n_dots = np.ones(count, dtype=np.int64)  # one point in every token (the usual case)
-        dot_pos = dots
+    if dots.size == count and (dots > starts).all() and (dots < mark).all():
+        scale -= mark - dots - 1  # one point per token, in the mantissa: the usual case
+        n_dots = 1
     else:
         owner = np.searchsorted(starts, dots, side="right") - 1
         n_dots = np.bincount(owner, minlength=count)
-        dot_pos = exp_pos.copy()
-        dot_pos[owner] = dots
-    mantissa = integers[first]
-    if has_exponents:
-        exponent = integers[np.minimum(first + 1, integers.size - 1)] * (n_exps == 1)
-    else:
-        exponent = 0
-    fraction = np.where(n_dots == 1, exp_pos - dot_pos - 1, 0)
-    sign = block[starts]
-    negative = sign == 45
-    digits = exp_pos - starts - (negative | (sign == 43)) - n_dots
-    slow = (n_dots > 1) | (n_exps > 1) | (digits > 18) | (dot_pos > exp_pos)
-    if has_exponents:
-        slow |= ends - exp_pos > 19
-    magnitude = np.abs(mantissa)
-    scale = exponent - fraction
-    slow |= (magnitude > 2**53) | ((np.abs(scale) > 22) & (magnitude != 0))
-    scale = np.clip(scale, -22, 22)
-    values = magnitude.astype(np.float64)
-    up = scale > 0
-    if up.any():
-        values[up] *= _POW10[scale[up]]
-    down = scale < 0
-    values[down] /= _POW10[-scale[down]]
-    np.negative(values, out=values, where=negative)
+        dot = mark.copy()
+        dot[owner] = dots
+        scale -= np.where(n_dots == 1, mark - dot - 1, 0)
+        odd = (n_dots > 1) | (dot > mark)  # for float() to judge
+        slow = odd if slow is None else slow | odd
+    if int((mark - starts).max()) > 16:  # maybe more than 15 digits: check for exactness
+        digits = mark - starts - n_dots - ((block[starts] == 45) | (block[starts] == 43))
+        big = (digits > 18) | (np.abs(mantissa) > 2**53)
+        slow = big if slow is None else slow | big
+    low, high = int(scale.min()), int(scale.max())
+    if low < -22 or high > 22:
+        far = (np.abs(scale) > 22) & (mantissa != 0)
+        slow = far if slow is None else slow | far
+        scale = np.clip(scale, -22, 22)
+    # m * 10**s / 1 or m * 1 / 10**s: one correctly rounded operation either way, and exact
+    # for a negative m too.
+    values = mantissa.astype(np.float64)
+    if high > 0:
+        values *= _POW10[np.maximum(scale, 0)]
+    if low < 0:
+        values /= _POW10[np.maximum(-scale, 0)]
+    zeros = np.flatnonzero(mantissa == 0)
+    if zeros.size:  # "-0.0" parses to the integer 0; float() keeps the sign
+        negative = zeros[block[starts[zeros]] == 45]
+        values[negative] = -0.0
     result = values.astype(np.float32)
-    for i in np.flatnonzero(slow).tolist():
-        try:
-            value = float(block[starts[i]:ends[i]].tobytes())
-        except ValueError:
+    if slow is not None:
+        for i in np.flatnonzero(slow).tolist():
+            try:
+                value = float(block[starts[i]:ends[i]].tobytes())
+            except ValueError:
+                return None
+            with np.errstate(over="ignore"):
+                result[i] = value
+        if not np.isfinite(result).all():
             return None
-        with np.errstate(over="ignore"):
-            result[i] = value
-    if not np.isfinite(result).all():
-        return None
     return result
+
+
+def _find_all(text: bytes, *needles: bytes) -> np.ndarray:
+    """Sorted positions of the one-byte ``needles`` in ``text`` (fast when they are rare)."""
+    total = sum(text.count(needle) for needle in needles)
+    if total == 0:
+        return np.empty(0, dtype=np.int64)
+    if total > 4096:
+        data = np.frombuffer(text, dtype=np.uint8)
+        mask = data == needles[0][0]
+        for needle in needles[1:]:
+            mask |= data == needle[0]
+        return np.flatnonzero(mask)
+    found = []
+    for needle in needles:
+        at = text.find(needle)
+        while at >= 0:
+            found.append(at)
+            at = text.find(needle, at + 1)
+    return np.array(sorted(found), dtype=np.int64)
