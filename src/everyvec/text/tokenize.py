@@ -435,7 +435,8 @@ class JiebaTokenizer(BaseTokenizer):
             else:
                 segmenter = jieba.Tokenizer()
                 if isinstance(self.user_dict, str):
-                    segmenter.load_userdict(self.user_dict)
+                    with open(self.user_dict, "rb") as handle:  # jieba leaves a path's file open
+                        segmenter.load_userdict(handle)
                 else:
                     for word in self.user_dict:
                         segmenter.add_word(word)

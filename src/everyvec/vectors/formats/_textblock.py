@@ -298,7 +298,7 @@ def _parse_tokens(block: np.ndarray, blanked: np.ndarray, starts: np.ndarray,
         scale -= np.where(n_dots == 1, mark - dot - 1, 0)
         odd = (n_dots > 1) | (dot > mark)  # for float() to judge
         slow = odd if slow is None else slow | odd
-    if int((mark - starts).max()) > 16:  # maybe more than 15 digits: check for exactness
+    if int((mark - starts).max()) > 15:  # maybe 16+ digits: check for exactness
         digits = mark - starts - n_dots - ((block[starts] == 45) | (block[starts] == 43))
         big = (digits > 18) | (np.abs(mantissa) > 2**53)
         slow = big if slow is None else slow | big
