@@ -24,8 +24,8 @@ class EveryvecError(Exception):
     """Base class of every error everyvec raises on purpose."""
 
 
-class FormatError(EveryvecError, ValueError):
-    """A file is truncated, corrupt, or not in the format that was expected.
+class _LocatedError(EveryvecError):
+    """An error about a place in a file: the message is prefixed by ``path, line N, byte M``.
 
     Parameters
     ----------
@@ -34,9 +34,9 @@ class FormatError(EveryvecError, ValueError):
     path
         The file concerned.
     line
-        1-based line number, for text formats.
+        1-based line number, for text.
     offset
-        Byte offset, for binary formats.
+        Byte offset, for binary data or undecodable bytes.
     """
 
     def __init__(
@@ -61,11 +61,15 @@ class FormatError(EveryvecError, ValueError):
         super().__init__(f"{', '.join(where)}: {message}" if where else message)
 
 
+class FormatError(_LocatedError, ValueError):
+    """A file is truncated, corrupt, or not in the format that was expected."""
+
+
 class VocabularyError(EveryvecError, ValueError):
     """A vocabulary cannot be built or used as asked (e.g. no word reaches ``min_count``)."""
 
 
-class CorpusError(EveryvecError, ValueError):
+class CorpusError(_LocatedError, ValueError):
     """A corpus cannot be read (missing files, undecodable bytes, an empty corpus)."""
 
 

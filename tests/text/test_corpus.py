@@ -235,16 +235,16 @@ def test_invalid_utf8_strict_names_file_line_and_offset(tmp_path):
             list(Corpus(path, block_size=block_size))
         error = info.value
         assert error.line == 3 and error.offset == offset
-        assert f"{path}: line 3 (byte {offset})" in str(error)
+        assert f"{path}, line 3, byte {offset}:" in str(error)
         assert "errors='replace'" in str(error)
 
 
 def test_invalid_utf8_in_gzip_and_truncated_at_end(tmp_path):
     path = write(tmp_path / "bad.gz", b"ok\n\xe6\x88", gzip.open)
-    with pytest.raises(CorpusError, match=r"bad\.gz: line 2 \(byte 3\)"):
+    with pytest.raises(CorpusError, match=r"bad\.gz, line 2, byte 3:"):
         list(Corpus(path))
     bom = write(tmp_path / "bom.txt", b"\xef\xbb\xbfa\n\xfe\n")
-    with pytest.raises(CorpusError, match=r"line 2 \(byte 5\)"):
+    with pytest.raises(CorpusError, match=r"line 2, byte 5:"):
         list(Corpus(bom, block_size=1))
 
 

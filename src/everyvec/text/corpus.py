@@ -458,11 +458,10 @@ def _decode_blocks(stream: IO[bytes], label: str, errors: str, block_size: int
             line = newlines + exc.object[:at].count(b"\n") + 1
             position = offset - len(pending) + at
             bad = exc.object[at:exc.end].hex(" ")
-            error = CorpusError(
-                f"{label}: line {line} (byte {position}): invalid UTF-8 ({exc.reason}: {bad}); "
-                "pass errors='replace' or errors='ignore' to read it anyway")
-            error.path, error.line, error.offset = label, line, position  # type: ignore[attr-defined]
-            raise error from None
+            raise CorpusError(
+                f"invalid UTF-8 ({exc.reason}: {bad}); pass errors='replace' or "
+                "errors='ignore' to read it anyway", path=label, line=line, offset=position,
+            ) from None
         if text:
             yield text
         if final:
