@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, assume, example, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from everyvec.errors import FormatError
@@ -64,12 +64,13 @@ def test_decimal_fast_path_equals_float(value: float, style: str) -> None:
 
 
 def test_fast_path_covers_the_usual_tokens() -> None:
-    for token in ["0.12345679", "-0.0132", "1e-05", "3.4028235e+38", "-0", "12", "1.", ".5",
-                  "+7.25", "1E5", "123456789012345678"]:
+    for token in ["0.12345679", "-0.0132", "1e-05", "3.4028235e+15", "-0", "12", "1.", ".5",
+                  "+7.25", "1E5", "9007199254740992", "0.000000000000000000000000123"]:
         assert fast(token)[0], token
     # off the fast path: float() decides
     for token in ["nan", "inf", "-Infinity", "1e400", "1234567890123456789", "1e", "", ".",
-                  "-", "1.5.2", "1e5.5", "0x10", "1_000", "9007199254740993", "1e-23"]:
+                  "-", "1.5.2", "1e5.5", "0x10", "1_000", "9007199254740993", "1e-23",
+                  "3.4028235e+38", "123456789012345678"]:
         assert not fast(token)[0], token
 
 
@@ -120,8 +121,7 @@ def text_blocks(draw, dim: int):
         body = draw(keys)
         for token in tokens:
             body += draw(separators) + token
-        lines.append(body.lstrip(" ") if False else body)
-        lines[-1] += draw(line_ends)
+        lines.append(body + draw(line_ends))
     return "".join(lines).encode()
 
 
@@ -214,8 +214,7 @@ def test_kernel_bad_line_status() -> None:
     assert pos == 7
 
 
-def test_float_tokens_unicode_keys_and_limits_together() -> None:
-    assume(True)
+def test_unicode_keys_negative_zero_and_subnormals() -> None:
     data = "ключ 1 2\n😀 -0 1e-45\n".encode()
     out, got_keys, _ = run_parser("numba", data, 2)
     assert [k.decode() for k in got_keys] == ["ключ", "😀"]
