@@ -79,6 +79,12 @@ def make_matrix(n: int, dim: int, clusters: int, seed: int) -> np.ndarray:
 
 # ---------------------------------------------------------------------------- workers
 def _maxrss_mib() -> float:
+    """Peak RSS of this process alone: ``VmHWM`` (ru_maxrss would carry the parent's across
+    fork and exec)."""
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024.0
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # Linux: KiB
 
 
@@ -226,7 +232,7 @@ def main() -> None:
         "",
         f"Times: best of {args.repeat} (batched) / {args.gensim_repeat} (loops) runs, after one "
         "warm-up query (row norms computed). Each method runs in a fresh process; peak RSS is "
-        "`resource.getrusage(RUSAGE_SELF).ru_maxrss` of that process (it includes the loaded "
+        "`VmHWM` (peak RSS) of that process (it includes the loaded "
         "matrix and, for gensim, its copy); the next column is the growth during the timed "
         "queries.",
         "",

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import math
+import re
 
 import numpy as np
 import pytest
@@ -15,7 +17,7 @@ from everyvec.vectors.formats import _textblock
 from everyvec.vectors.formats._io import BlockReader
 from everyvec.vectors.formats.text import _numba_parser
 
-SETTINGS = settings(deadline=None, max_examples=150,
+SETTINGS = settings(deadline=None, max_examples=300,
                     suppress_health_check=[HealthCheck.too_slow])
 
 
@@ -65,7 +67,7 @@ def test_decimal_fast_path_equals_float(value: float, style: str) -> None:
 
 def test_fast_path_covers_the_usual_tokens() -> None:
     for token in ["0.12345679", "-0.0132", "1e-05", "3.4028235e+15", "-0", "12", "1.", ".5",
-                  "+7.25", "1E5", "9007199254740992", "0.000000000000000000000000123"]:
+                  "+7.25", "1E5", "9007199254740992", "0.000000000000000000123"]:
         assert fast(token)[0], token
     # off the fast path: float() decides
     for token in ["nan", "inf", "-Infinity", "1e400", "1234567890123456789", "1e", "", ".",
@@ -119,16 +121,16 @@ def text_blocks(draw, dim: int):
         style = draw(st.sampled_from(FORMATS + ["repr"]))
         tokens = [repr(v) if style == "repr" else style % v for v in values]
         body = draw(keys)
-        for token in tokens:
-            body += draw(separators) + token
+        for i, token in enumerate(tokens):
+            separator = draw(separators)
+            # the key ends at a space
+            body += (" " + separator.lstrip() if i == 0 else separator) + token
         lines.append(body + draw(line_ends))
     return "".join(lines).encode()
 
 
 def run_parser(name: str, data: bytes, dim: int, block_size: int | None = None):
     """Parse ``data`` (whole lines) with one engine through a BlockReader of tiny blocks."""
-    import io
-
     reader = BlockReader(io.BytesIO(data), "mem.txt", block_size=block_size or 4096)
     rows = data.count(b"\n")
     out = np.full((rows, dim), np.nan, dtype=np.float32)
@@ -161,7 +163,14 @@ def run_parser(name: str, data: bytes, dim: int, block_size: int | None = None):
        st.integers(16, 300))
 def test_numba_and_numpy_engines_equal_reference(case, block_size: int) -> None:
     dim, data = case
-    reference = run_parser("python", data, dim)
+    try:
+        reference = run_parser("python", data, dim)
+    except FormatError as error:  # e.g. "%.3e" rounds the largest float32 up to overflow
+        for engine in ("numba", "numpy"):
+            with pytest.raises(FormatError) as info:
+                run_parser(engine, data, dim, block_size)
+            assert str(info.value) == str(error)
+        return
     for engine in ("numba", "numpy"):
         got = run_parser(engine, data, dim, block_size)
         assert got[1] == reference[1] and got[2] == reference[2]
@@ -184,7 +193,7 @@ def test_numba_and_numpy_engines_equal_reference(case, block_size: int) -> None:
 def test_every_engine_raises_the_reference_error(line: bytes, message: str) -> None:
     data = b"ok 1 2 3\n" + line + b"ok2 4 5 6\n"
     for engine in ("python", "numpy", "numba"):
-        with pytest.raises(FormatError, match=message) as info:
+        with pytest.raises(FormatError, match=re.escape(message)) as info:
             run_parser(engine, data, 3)
         assert info.value.line == 2 and info.value.path == "mem.txt"
 
@@ -192,13 +201,13 @@ def test_every_engine_raises_the_reference_error(line: bytes, message: str) -> N
 def test_kernel_reports_full_tables_and_resumes() -> None:
     data = np.frombuffer(b"".join(b"k%d 1.5 2e3 nan\n" % i for i in range(10)), np.uint8)
     out = np.zeros((10, 3), np.float32)
-    keys = np.empty((4, 3), np.int64)
-    slow = np.empty((3, 4), np.int64)
+    keys = np.empty((3, 3), np.int64)  # room for 3 rows
+    slow = np.empty((6, 4), np.int64)  # a row needs room for dim slow tokens
     status, pos, row, line, n_keys, n_slow, _ = textparse.parse_lines(
         data, 0, data.size, 3, out, 0, 10, 1, keys, slow)
     assert status == textparse.FULL and row == n_keys == 3 and n_slow == 3 and line == 4
     assert out[0, 0] == 1.5 and out[0, 1] == 2000.0
-    assert slow[:, 1].tolist() == [2, 2, 2]  # the nan cells are left to float()
+    assert slow[:n_slow, 1].tolist() == [2, 2, 2]  # the nan cells are left to float()
     status, pos, row, *_ = textparse.parse_lines(data, pos, data.size, 3, out, row, 10, line,
                                                  keys, slow)
     assert status == textparse.FULL and row == 6

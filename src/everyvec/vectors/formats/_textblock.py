@@ -15,7 +15,7 @@ The grammar, shared by every parser here and by the numba kernel in
 
 :func:`parse_python` is the reference: short, obviously correct and slow (one ``float()`` per
 value). :func:`parse_numpy` proves with a few vectorised passes that a block has the plain
-shape almost every file has (one space between fields, ``\n`` or ``\r\n`` line ends) and
+shape almost every file has (one space between fields, ``\\n`` or ``\\r\\n`` line ends) and
 then parses all its values at once through NumPy's C integer parser (see
 :func:`_parse_tokens`); a block that is not plain — or that has an error — is handed to the
 reference, which also writes every error message.
@@ -263,10 +263,13 @@ def _parse_tokens(block: np.ndarray, blanked: np.ndarray, starts: np.ndarray,
     text = text.translate(_SPLIT_EXPONENT if exps.size else None, b".")
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+            # Older NumPy warns and returns what it read so far where NumPy 2 raises.
+            warnings.simplefilter("error", DeprecationWarning)
             integers = np.fromstring(text, dtype=np.int64, sep=" ")
-    except ValueError:
+    except (ValueError, DeprecationWarning):
         return None
+    if integers.size == 1 and not any(c in text for c in b"0123456789"):
+        return None  # NumPy reads a string of only whitespace as [0]
     # Every token yields 1 + (its number of exponent markers) integers when it is well
     # formed, fewer otherwise (an empty part, or a lone sign merging with the next token),
     # never more: so an exact total proves that the integers line up with the tokens.

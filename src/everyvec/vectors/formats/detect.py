@@ -26,6 +26,7 @@ __all__ = ["detect_format"]
 _SNIFF = 1 << 18
 _NUMBER = re.compile(rb"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|[+-]?(?:nan|inf|infinity)",
                      re.IGNORECASE)
+_PRINTABLE = re.compile(rb"[\x20-\x7e\t\r]*")
 _FASTTEXT_MAGIC = (793712314).to_bytes(4, "little")
 
 
@@ -59,7 +60,7 @@ def detect_format(path: str | os.PathLike[str]) -> str:
     if header is not None:
         count, dim = int(header.group(1)), int(header.group(2))
         rest = b"" if newline < 0 else head[newline + 1:]
-        if count == 0 or not rest.strip() or _is_text_row(rest, dim):
+        if count == 0 or not rest.strip() or _is_text_row(rest.lstrip(b"\r\n"), dim):
             return "word2vec"
         return "word2vec-binary"
     if _is_text_row(head, None):
@@ -73,11 +74,12 @@ def detect_format(path: str | os.PathLike[str]) -> str:
 
 
 def _is_text_row(data: bytes, dim: int | None) -> bool:
-    """Whether the first line of ``data`` is a key and numbers (``dim`` of them when given).
+    """Whether the first line of ``data`` is a key and numbers, as in a text file.
 
-    A line cut off by the end of ``data`` passes with fewer numbers; so does a line of only
-    numbers and spaces, however many (a malformed text file then gets the text reader's
-    precise error rather than a binary reader's confused one).
+    A line cut off by the end of ``data`` passes with fewer numbers (up to ``dim``). A line of
+    only numbers passes whatever their count, and so does a printable line with ``dim``
+    tokens after the key: a malformed text file then gets the text reader's precise error
+    rather than a binary reader's confused one.
     """
     newline = data.find(b"\n")
     cut = newline < 0 and len(data) >= _SNIFF
@@ -88,6 +90,8 @@ def _is_text_row(data: bytes, dim: int | None) -> bool:
     values = line[space + 1:].split()
     if cut:
         values = values[:-1]
-    if not values or not all(_NUMBER.fullmatch(value) for value in values):
-        return False
-    return dim is None or len(values) <= dim if cut else True
+        return bool(values) and (dim is None or len(values) <= dim) and all(
+            _NUMBER.fullmatch(value) for value in values)
+    if values and all(_NUMBER.fullmatch(value) for value in values):
+        return True
+    return dim is not None and len(values) == dim and _PRINTABLE.fullmatch(line[space:]) is not None

@@ -191,7 +191,7 @@ def _count_glove(path: str, limit: int | None, kw: dict[str, Any]) -> tuple[int,
     with open_input(path) as (stream, compression):
         reader = BlockReader(stream, path, compressed=compression is not None, **kw)
         line = 1
-        while limit is None or count < limit:
+        while dim == 0 or limit is None or count < limit:
             span = reader.complete_lines()
             if span is None:
                 break
