@@ -27,8 +27,10 @@ demo: $(STAMP)
 	$(BIN)/everyvec demo
 
 test: $(STAMP)
-	# pytest exits 5 when it collects no test: that is a failure of the suite, not a pass.
-	$(BIN)/python -m pytest -q -p no:cacheprovider
+	@# pytest exits 5 when it collects no test: say so plainly and fail, never pass silently.
+	@$(BIN)/python -m pytest -q -p no:cacheprovider; status=$$?; \
+	if [ $$status -eq 5 ]; then echo "make test: pytest collected no tests"; exit 1; fi; \
+	exit $$status
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from _common import data_root  # a sibling module of this script
 
 import everyvec
 from everyvec import evaluate
@@ -41,13 +42,11 @@ from everyvec.vectors.vectors import Vectors
 REPO = Path(__file__).resolve().parents[1]
 
 
-def data_root(arg: str | None) -> Path:
-    for candidate in (arg, *os.environ.get("EVERYVEC_DATA", "").split(os.pathsep),
-                      str(REPO.parent / "shared" / "data")):
-        if candidate and Path(candidate, "text8").is_dir():
-            return Path(candidate)
-    sys.exit("data mirror not found: pass --data or set EVERYVEC_DATA")
-
+def find_data(arg: str | None) -> Path:
+    found = data_root(arg)
+    if found is None:
+        sys.exit("data mirror not found: pass --data or set EVERYVEC_DATA")
+    return found
 
 def trained_vectors(data: Path, cache: Path, epochs: int, seed: int) -> tuple[list[str],
                                                                             np.ndarray, float]:
@@ -114,7 +113,7 @@ def main() -> None:
     import gensim
     from gensim.models import KeyedVectors
 
-    data = data_root(args.data)
+    data = find_data(args.data)
     questions = data / "analogy" / "questions-words.txt"
     keys, matrix, train_s = trained_vectors(data, Path(args.cache), args.epochs, args.seed)
 

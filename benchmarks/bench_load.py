@@ -27,7 +27,6 @@ Usage: ``python benchmarks/bench_load.py [--keys 100000] [--dim 300] [--repeat 3
 from __future__ import annotations
 
 import argparse
-import gzip
 import json
 import os
 import platform
@@ -37,10 +36,10 @@ import statistics
 import subprocess
 import sys
 import tempfile
-from collections import Counter
 from pathlib import Path
 
 import numpy as np
+from _common import frequent_keys  # a sibling module of this script
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -48,6 +47,7 @@ REPO = Path(__file__).resolve().parents[1]
 CHILD = r"""
 import hashlib, json, resource, sys, time
 import numpy as np
+
 lib, fmt, path, engine, warmup = sys.argv[1:6]
 def rss():
     # VmHWM: the peak RSS of this program alone (ru_maxrss would include the parent's RSS
@@ -87,33 +87,13 @@ print(json.dumps({"import_s": t1 - t0, "load_s": t2 - t1, "rss_imports": rss_imp
 """
 
 
-def data_root() -> Path | None:
-    for candidate in (*os.environ.get("EVERYVEC_DATA", "").split(os.pathsep),
-                      str(REPO.parent / "shared" / "data")):
-        if candidate and Path(candidate, "text8", "text8_prefix.gz").is_file():
-            return Path(candidate)
-    return None
-
-
-def make_keys(n: int) -> tuple[list[str], str]:
-    root = data_root()
-    if root is None:
-        return [f"w{i}" for i in range(n)], "synthetic `w<n>` keys (data mirror not found)"
-    with gzip.open(root / "text8" / "text8_prefix.gz", "rt", encoding="utf-8") as handle:
-        counts = Counter(handle.read().split())
-    words = [w for w, _ in sorted(counts.items(), key=lambda item: (-item[1], item[0]))][:n]
-    padding = [f"word_{i}" for i in range(len(words), n)]
-    return words + padding, (f"{len(words):,} text8-prefix words by frequency + "
-                             f"{len(padding):,} `word_<n>` keys")
-
-
 def prepare(folder: Path, n: int, dim: int, seed: int) -> tuple[str, dict[str, str]]:
     from gensim.models import KeyedVectors
 
     from everyvec import Vectors
     from everyvec.vectors.formats import save
 
-    keys, description = make_keys(n)
+    keys, description = frequent_keys(n)
     matrix = (np.random.default_rng(seed).standard_normal((n, dim)) * 0.1).astype(np.float32)
     kv = KeyedVectors(dim)
     kv.add_vectors(keys, matrix)

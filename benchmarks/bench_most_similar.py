@@ -26,49 +26,24 @@ Usage: ``python benchmarks/bench_most_similar.py [--keys 100000] [--dim 100] [--
 from __future__ import annotations
 
 import argparse
-import gzip
 import json
 import os
 import platform
-import resource
 import shlex
 import subprocess
 import sys
 import tempfile
 import time
-from collections import Counter
 from pathlib import Path
 
 import numpy as np
+from _common import frequent_keys, peak_rss_mib  # a sibling module of this script
 
 REPO = Path(__file__).resolve().parents[1]
 TOPN = 10
 
 
 # ---------------------------------------------------------------------------- the vectors
-def data_root() -> Path | None:
-    for candidate in (*os.environ.get("EVERYVEC_DATA", "").split(os.pathsep),
-                      str(REPO.parent / "shared" / "data")):
-        if candidate and Path(candidate, "text8", "text8_prefix.gz").is_file():
-            return Path(candidate)
-    return None
-
-
-def make_keys(n: int) -> tuple[list[str], str]:
-    root = data_root()
-    if root is None:
-        return [f"w{i}" for i in range(n)], "synthetic `w<n>` keys (data mirror not found)"
-    with gzip.open(root / "text8" / "text8_prefix.gz", "rb") as fh:
-        counts = Counter(fh.read().decode("ascii").split())
-    words = [w for w, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))][:n]
-    described = f"{len(words):,} text8-prefix words by frequency"
-    if len(words) < n:
-        extra = n - len(words)
-        words += [f"{words[i % len(words)]}_{i // len(words) + 1}" for i in range(extra)]
-        described += f" + {extra:,} `word_<n>` keys"
-    return words, described
-
-
 def make_matrix(n: int, dim: int, clusters: int, seed: int) -> np.ndarray:
     rng = np.random.default_rng(seed)
     centres = rng.standard_normal((clusters, dim)).astype(np.float32)
@@ -78,19 +53,9 @@ def make_matrix(n: int, dim: int, clusters: int, seed: int) -> np.ndarray:
 
 
 # ---------------------------------------------------------------------------- workers
-def _maxrss_mib() -> float:
-    """Peak RSS of this process alone: ``VmHWM`` (ru_maxrss would carry the parent's across
-    fork and exec)."""
-    with open("/proc/self/status", encoding="ascii") as status:
-        for line in status:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024.0
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # Linux: KiB
-
-
 def prepare(folder: Path, args: argparse.Namespace) -> None:
     """Write keys, matrix and queries to ``folder`` (in a worker: keeps the parent small)."""
-    keys, key_source = make_keys(args.keys)
+    keys, key_source = frequent_keys(args.keys)
     matrix = make_matrix(args.keys, args.dim, args.clusters, args.seed)
     rng = np.random.default_rng(args.seed + 1)
     queries = [keys[i] for i in rng.choice(len(keys), size=args.queries, replace=False)]
@@ -133,7 +98,7 @@ def worker(kind: str, folder: Path, repeat: int) -> None:
         else:
             def run() -> list[list[str]]:
                 return [[k for k, _ in v.most_similar(q, topn=TOPN)] for q in queries]
-    before = _maxrss_mib()
+    before = peak_rss_mib()
     times = []
     for _ in range(repeat):
         start = time.perf_counter()
@@ -141,7 +106,7 @@ def worker(kind: str, folder: Path, repeat: int) -> None:
         times.append(time.perf_counter() - start)
     (folder / f"result-{kind}.json").write_text(json.dumps(result), encoding="utf-8")
     print(json.dumps({"best": min(times), "times": times, "rss_before": before,
-                      "rss_peak": _maxrss_mib()}))
+                      "rss_peak": peak_rss_mib()}))
 
 
 def run_worker(kind: str, folder: Path, repeat: int, extra: list[str] | None = None) -> dict:

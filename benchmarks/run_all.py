@@ -42,7 +42,9 @@ def main() -> None:
         for name in args.only:
             started = time.perf_counter()
             print(f"== bench_{name}.py", flush=True)
-            subprocess.run([sys.executable, str(HERE / f"bench_{name}.py")], check=True)
+            # Relative script path from the repo root, so each result names a portable command.
+            subprocess.run([sys.executable, f"benchmarks/bench_{name}.py"], check=True,
+                           cwd=HERE.parent)
             print(f"== bench_{name}.py took {time.perf_counter() - started:.0f} s", flush=True)
     machine = f"{platform.machine()}, Python {platform.python_version()}"
     parts = [HEADER.format(machine=machine)]

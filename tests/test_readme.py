@@ -22,3 +22,17 @@ def test_first_tour_block_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     exec(compile(blocks[0], "README.md", "exec"), namespace)  # noqa: S102 - our own README
     assert (tmp_path / "toy" / "manifest.json").exists()
     assert (tmp_path / "toy.bin").exists()
+
+
+def test_data_blocks_run_on_the_mirror(shared_data: Path, tmp_path: Path,
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """The corpus/vocabulary/training block and the evaluation block, on the real mirror."""
+    monkeypatch.setenv("EVERYVEC_DATA", str(shared_data))
+    monkeypatch.chdir(tmp_path)
+    corpus_block, evaluation_block = python_blocks()[1:3]
+    namespace: dict[str, object] = {}
+    exec(compile(corpus_block, "README.md", "exec"), namespace)  # noqa: S102
+    exec(compile(evaluation_block, "README.md", "exec"), namespace)  # noqa: S102
+    assert namespace["tokenize"]("The cat sat on the mat, didn't it?") == ["cat", "sat", "mat"]
+    result = namespace["result"]
+    assert result.total.correct > 0 and 0 < result.accuracy < 1

@@ -29,10 +29,8 @@ File format
 
 from __future__ import annotations
 
-import json
 import logging
 import os
-import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
@@ -41,8 +39,14 @@ from typing import Any
 
 import numpy as np
 
-from everyvec._atomic import atomic_file
 from everyvec._progress import track
+from everyvec._vocab_file import (
+    FORMAT_NAME,
+    FORMAT_VERSION,
+    ROLES,
+    read_vocabulary,
+    write_vocabulary,
+)
 from everyvec.errors import FormatError, VocabularyError
 from everyvec.text._checks import check_choice, check_float, check_int, check_token
 
@@ -50,15 +54,6 @@ __all__ = ["FORMAT_NAME", "FORMAT_VERSION", "Vocabulary"]
 
 logger = logging.getLogger(__name__)
 
-#: First field of a saved vocabulary's header line.
-FORMAT_NAME = "everyvec-vocabulary"
-#: Version of the text format written by :meth:`Vocabulary.save`.
-FORMAT_VERSION = 1
-
-_ROLES = ("pad", "unk", "eos")
-_COUNT = re.compile(r"[0-9]+")
-_UNSAVEABLE = re.compile("[\t\n\r\ud800-\udfff]")  # field/line separators; not UTF-8
-_INT64_MAX = np.iinfo(np.int64).max
 
 
 class Vocabulary:
@@ -458,26 +453,10 @@ class Vocabulary:
         Raises :class:`everyvec.VocabularyError` (before writing anything) if a token holds a
         tab, ``\\n``, ``\\r`` or a lone surrogate.
         """
-        for i, token in enumerate(self._tokens):
-            found = _UNSAVEABLE.search(token)
-            if found:
-                what = ("a lone surrogate (not encodable as UTF-8)"
-                        if "\ud800" <= found.group() <= "\udfff" else "a tab or line break")
-                raise VocabularyError(f"token {token!r} (id {i}) contains {what} and cannot be "
-                                      "saved in the vocabulary text format")
         header = {"size": len(self._tokens),
-                  "specials": {role: self._specials.get(role) for role in _ROLES},
+                  "specials": {role: self._specials.get(role) for role in ROLES},
                   "settings": self.settings, "build_info": self.build_info}
-        target = Path(path)
-        with atomic_file(target, "w") as handle:
-            handle.write(f"{FORMAT_NAME}\t{FORMAT_VERSION}\t"
-                         f"{json.dumps(header, ensure_ascii=False, sort_keys=True)}\n")
-            counts = self._counts.tolist()
-            for start in range(0, len(self._tokens), 65536):
-                handle.write("".join(
-                    f"{t}\t{c}\n" for t, c in zip(self._tokens[start:start + 65536],
-                                                   counts[start:start + 65536], strict=True)))
-        return target
+        return write_vocabulary(path, self._tokens, self._counts, header)
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> Vocabulary:
@@ -491,55 +470,13 @@ class Vocabulary:
             integer, a duplicate token, specials that do not match the header, or fewer or
             more lines than the header announces (truncation).
         """
-        source = Path(path)
-        tokens: list[str] = []
-        counts: list[int] = []
-        first_line: dict[str, int] = {}
-        with open(source, "rb") as handle:
-            header = _read_header(handle.readline(), source)
-            specials = header["specials"]
-            expected = list(specials.values())
-            line_no = 1
-            for line_no, raw in enumerate(handle, start=2):
-                try:
-                    line = raw.decode("utf-8")
-                except UnicodeDecodeError as exc:
-                    raise FormatError(f"invalid UTF-8 ({exc.reason})", path=source,
-                                      line=line_no) from None
-                line = line.removesuffix("\n").removesuffix("\r")
-                fields = line.split("\t")
-                if len(fields) != 2:
-                    raise FormatError(f"expected token<TAB>count, found {len(fields)} "
-                                      f"tab-separated field(s): {line[:80]!r}", path=source,
-                                      line=line_no)
-                token, count = fields
-                if not _COUNT.fullmatch(count) or int(count) > _INT64_MAX:
-                    raise FormatError(f"the count of {token!r} must be a non-negative integer; "
-                                      f"got {count!r}", path=source, line=line_no)
-                if token in first_line:
-                    raise FormatError(f"duplicate token {token!r} (first on line "
-                                      f"{first_line[token]})", path=source, line=line_no)
-                position = len(tokens)
-                if position < len(expected) and token != expected[position]:
-                    raise FormatError(f"expected the special token {expected[position]!r} "
-                                      f"(id {position}) here; got {token!r}", path=source,
-                                      line=line_no)
-                first_line[token] = line_no
-                tokens.append(token)
-                counts.append(int(count))
-        if len(tokens) != header["size"]:
-            raise FormatError(f"the header announces {header['size']} tokens but the file "
-                              f"holds {len(tokens)} (truncated or edited?)", path=source,
-                              line=line_no)
-        if len(tokens) < len(expected):
-            raise FormatError("the file ends before all special tokens", path=source,
-                              line=line_no)
+        tokens, counts, header = read_vocabulary(path, _check_specials)
         vocab = cls.__new__(cls)
         try:
-            vocab._setup(tokens, np.array(counts, dtype=np.int64), specials,
-                         header["settings"], header["build_info"])
+            vocab._setup(tokens, counts, header["specials"], header["settings"],
+                         header["build_info"])
         except VocabularyError as exc:
-            raise FormatError(str(exc), path=source) from None
+            raise FormatError(str(exc), path=os.fspath(path)) from None
         return vocab
 
 
@@ -547,7 +484,7 @@ class Vocabulary:
 
 def _check_specials(pad: Any, unk: Any, eos: Any) -> dict[str, str]:
     specials: dict[str, str] = {}
-    for role, value in zip(_ROLES, (pad, unk, eos), strict=True):
+    for role, value in zip(ROLES, (pad, unk, eos), strict=True):
         token = check_token(value, role, "Vocabulary")
         if token is None:
             continue
@@ -609,45 +546,3 @@ def _count(sentences: Iterable[Iterable[str]], max_vocab_size: int | None
     info = {"corpus_tokens": n_tokens, "corpus_sentences": n_sentences,
             "distinct_tokens": len(counter), "prunings": prunings, "min_reduce": min_reduce}
     return counter, info
-
-
-def _read_header(raw: bytes, source: Path) -> dict[str, Any]:
-    def bad(reason: str) -> FormatError:
-        return FormatError(reason, path=source, line=1)
-
-    try:
-        line = raw.decode("utf-8").removesuffix("\n").removesuffix("\r")
-    except UnicodeDecodeError:
-        raise bad(f"not an everyvec vocabulary file (expected a first line starting with "
-                  f"{FORMAT_NAME!r})") from None
-    fields = line.split("\t", 2)
-    if fields[0] != FORMAT_NAME:
-        raise bad(f"not an everyvec vocabulary file (expected a first line starting with "
-                  f"{FORMAT_NAME!r}, got {line[:40]!r})")
-    if len(fields) != 3 or not _COUNT.fullmatch(fields[1]):
-        raise bad(f"malformed header: expected {FORMAT_NAME}<TAB>version<TAB>json")
-    version = int(fields[1])
-    if version > FORMAT_VERSION:
-        raise bad(f"format version {version} is newer than this everyvec reads "
-                  f"({FORMAT_VERSION}); upgrade everyvec")
-    try:
-        header = json.loads(fields[2])
-    except json.JSONDecodeError as exc:
-        raise bad(f"the header's JSON is invalid: {exc}") from None
-    if not isinstance(header, dict):
-        raise bad("the header's JSON must be an object")
-    size = header.get("size")
-    if isinstance(size, bool) or not isinstance(size, int) or size < 1:
-        raise bad(f"the header's 'size' must be an int >= 1; got {size!r}")
-    raw_specials = header.get("specials", {})
-    if not isinstance(raw_specials, dict) or set(raw_specials) - set(_ROLES):
-        raise bad(f"the header's 'specials' must map {', '.join(_ROLES)} to a str or null")
-    try:
-        specials = _check_specials(*(raw_specials.get(r) for r in _ROLES))
-    except (TypeError, ValueError) as exc:
-        raise bad(f"bad special tokens in the header: {exc}") from None
-    for key in ("settings", "build_info"):
-        if not isinstance(header.get(key, {}), dict):
-            raise bad(f"the header's {key!r} must be a JSON object")
-    return {"size": size, "specials": specials, "settings": header.get("settings", {}),
-            "build_info": header.get("build_info", {})}
