@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from numbers import Integral
 from typing import Any
 
 from everyvec.vectors.vectors import Vectors
 
 __all__ = [
-    "check_restrict", "check_vectors", "fmt", "plain_table", "restricted_vocab", "rich_table",
+    "check_vectors", "fmt", "plain_table", "restricted_vocab", "rich_table",
 ]
 
 
@@ -22,17 +21,6 @@ def check_vectors(vectors: Any) -> Vectors:
             "with everyvec.Vectors(keys, matrix)"
         )
     return vectors
-
-
-def check_restrict(restrict_vocab: Any, size: int) -> int:
-    """The number of leading rows to use (``None`` means all)."""
-    if restrict_vocab is None:
-        return size
-    if isinstance(restrict_vocab, bool) or not isinstance(restrict_vocab, Integral):
-        raise TypeError(f"restrict_vocab must be a positive int or None, got {restrict_vocab!r}")
-    if restrict_vocab < 1:
-        raise ValueError(f"restrict_vocab must be a positive int or None, got {restrict_vocab}")
-    return min(int(restrict_vocab), size)
 
 
 def restricted_vocab(vectors: Vectors, limit: int, case_insensitive: bool) -> Mapping[str, int]:

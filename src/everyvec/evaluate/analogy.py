@@ -22,7 +22,6 @@ import numpy as np
 
 from everyvec._progress import track
 from everyvec.evaluate._common import (
-    check_restrict,
     check_vectors,
     fmt,
     plain_table,
@@ -30,6 +29,7 @@ from everyvec.evaluate._common import (
     rich_table,
 )
 from everyvec.evaluate.readers import read_analogies
+from everyvec.vectors import ops
 from everyvec.vectors.vectors import Vectors
 
 __all__ = ["AnalogyResult", "SectionScore", "analogies"]
@@ -252,7 +252,7 @@ def analogies(
 
     vectors = check_vectors(vectors)
     method = _check_method(method)
-    limit = check_restrict(restrict_vocab, len(vectors))
+    limit = ops.check_restrict(restrict_vocab, len(vectors))
     sections = read_analogies(path)
     vocab = restricted_vocab(vectors, limit, case_insensitive)
 

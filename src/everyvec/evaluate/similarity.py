@@ -17,7 +17,6 @@ from typing import Any
 import numpy as np
 
 from everyvec.evaluate._common import (
-    check_restrict,
     check_vectors,
     fmt,
     plain_table,
@@ -26,6 +25,7 @@ from everyvec.evaluate._common import (
 )
 from everyvec.evaluate.readers import read_word_pairs
 from everyvec.evaluate.stats import pearson, spearman
+from everyvec.vectors import ops
 from everyvec.vectors.vectors import Vectors
 
 __all__ = ["WordPairResult", "word_pairs"]
@@ -137,7 +137,7 @@ def word_pairs(
         If the file is malformed (the message names file and line).
     """
     vectors = check_vectors(vectors)
-    limit = check_restrict(restrict_vocab, len(vectors))
+    limit = ops.check_restrict(restrict_vocab, len(vectors))
     items = read_word_pairs(path)
     vocab = restricted_vocab(vectors, limit, case_insensitive)
 
