@@ -207,14 +207,14 @@ class Vectors(QueryMixin):
                        provenance=_copy.deepcopy(self.provenance))
 
     # ------------------------------------------------------------------ files
-    def save(self, path: str | os.PathLike[str], format: str = "native", **options: Any) -> Path:
+    def save(self, path: str | os.PathLike[str], format: str = "native") -> Path:
         """Write the vectors with :func:`everyvec.vectors.formats.save`; returns the path.
 
         ``format`` is one of ``"native"``, ``"word2vec"``, ``"word2vec-binary"``, ``"glove"``,
-        ``"fasttext"``; ``options`` go to the writer.
+        ``"fasttext"``. The write is atomic (temporary name, then rename).
         """
         formats = importlib.import_module("everyvec.vectors.formats")
-        return formats.save(self, path, format=format, **options)
+        return formats.save(self, path, format=format)
 
     @classmethod
     def load(cls, path: str | os.PathLike[str], format: str | None = None, **kw: Any) -> Vectors:

@@ -91,7 +91,7 @@ def test_argument_errors(tmp_path, vectors):
         load(path, engine="fast")
     with pytest.raises(FileNotFoundError):
         load(tmp_path / "missing.txt")
-    with pytest.raises(TypeError, match="unexpected option"):
+    with pytest.raises(TypeError, match="unexpected keyword argument"):
         save(vectors, tmp_path / "y", format="word2vec", binary=True)
     with pytest.raises(TypeError, match="expected a Vectors"):
         save({"a": [1, 2]}, tmp_path / "z")

@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
 
 from everyvec.errors import FormatError
 from everyvec.vectors.formats._keys import check_unicode_errors
@@ -120,8 +119,7 @@ def load(
                      engine=engine, format_name=format)
 
 
-def save(vectors: Vectors, path: str | os.PathLike[str], format: str = "native",
-         **options: Any) -> Path:
+def save(vectors: Vectors, path: str | os.PathLike[str], format: str = "native") -> Path:
     """Save ``vectors`` to ``path`` atomically and return the path.
 
     Parameters
@@ -134,8 +132,6 @@ def save(vectors: Vectors, path: str | os.PathLike[str], format: str = "native",
     format
         One of :data:`FORMATS`. Text is written with ``%.9g`` (lossless for float32);
         ``"fasttext"`` writes the same as ``"word2vec"``.
-    **options
-        None are defined yet; any given raise ``TypeError``.
 
     Raises
     ------
@@ -143,9 +139,6 @@ def save(vectors: Vectors, path: str | os.PathLike[str], format: str = "native",
         A key the format cannot hold (see each format), or an unknown ``format``.
     """
     _check_format(format)
-    if options:
-        raise TypeError(f"save() got unexpected option(s) for format {format!r}: "
-                        + ", ".join(sorted(options)))
     if not isinstance(vectors, Vectors):
         raise TypeError(f"expected a Vectors, got {type(vectors).__name__}")
     if format == "native":
