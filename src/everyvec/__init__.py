@@ -47,6 +47,7 @@ __all__ = [
     "Vectors",
     "Vocabulary",
     "VocabularyError",
+    "Word2Vec",
     "__version__",
     "datasets",
     "detect_format",
@@ -63,10 +64,10 @@ def __getattr__(name: str) -> Any:
     # Submodules and estimators load lazily so `import everyvec` stays light.
     if name in _SUBMODULES:
         return importlib.import_module(f"everyvec.{name}")
-    if name == "PPMISVD":
-        from everyvec.train import PPMISVD
+    if name in ("PPMISVD", "Word2Vec"):
+        from everyvec import train
 
-        return PPMISVD
+        return getattr(train, name)
     raise AttributeError(f"module 'everyvec' has no attribute {name!r}")
 
 

@@ -48,7 +48,7 @@ from everyvec._vocab_file import (
     write_vocabulary,
 )
 from everyvec.errors import FormatError, VocabularyError
-from everyvec.text._checks import check_choice, check_float, check_int, check_token
+from everyvec._checks import check_choice, check_float, check_int, check_token
 
 __all__ = ["FORMAT_NAME", "FORMAT_VERSION", "Vocabulary"]
 

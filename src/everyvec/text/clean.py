@@ -15,7 +15,7 @@ import re
 import unicodedata
 
 from everyvec.text import _unicode
-from everyvec.text._checks import check_bool, check_choice
+from everyvec._checks import check_bool, check_choice
 
 __all__ = [
     "Cleaner",

@@ -57,7 +57,7 @@ from typing import IO, Any
 
 from everyvec._progress import track
 from everyvec.errors import CorpusError
-from everyvec.text._checks import check_choice, check_int, is_pathlike
+from everyvec._checks import check_choice, check_int, is_pathlike
 from everyvec.text.tokenize import Tokenizer, get_tokenizer
 
 __all__ = ["Corpus", "CorpusStats", "LineSentences", "Text8Corpus", "corpus_files"]
