@@ -39,6 +39,7 @@ from typing import Any
 
 import numpy as np
 
+from everyvec._checks import check_choice, check_float, check_int, check_token
 from everyvec._progress import track
 from everyvec._vocab_file import (
     FORMAT_NAME,
@@ -48,7 +49,6 @@ from everyvec._vocab_file import (
     write_vocabulary,
 )
 from everyvec.errors import FormatError, VocabularyError
-from everyvec._checks import check_choice, check_float, check_int, check_token
 
 __all__ = ["FORMAT_NAME", "FORMAT_VERSION", "Vocabulary"]
 

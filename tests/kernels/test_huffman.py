@@ -122,6 +122,17 @@ def test_order_of_words_does_not_change_codes() -> None:
         np.testing.assert_array_equal(a[perm], b)
 
 
+def test_fibonacci_counts_give_the_deepest_tree() -> None:
+    # Each merge takes the previous inner node and the next leaf: a chain of depth V - 1.
+    fib = [1, 1]
+    while len(fib) < 30:
+        fib.append(fib[-1] + fib[-2])
+    points, labels, lengths = huffman_tree(np.array(fib[::-1]))
+    assert sorted(lengths.tolist()) == list(range(1, 30)) + [29]  # the two rarest share 29
+    assert points.shape == (30, 29)
+    np.testing.assert_array_equal(points[29], np.arange(28, -1, -1))  # the rarest: every node
+
+
 def test_equal_counts_balance() -> None:
     points, labels, lengths = huffman_tree(np.full(64, 3))
     assert np.all(lengths == 6)

@@ -15,11 +15,12 @@ from everyvec.cli import demo as _demo
 from everyvec.cli import evaluate as _evaluate
 from everyvec.cli import files as _files
 from everyvec.cli import query as _query
+from everyvec.cli import train as _train
 from everyvec.cli._common import set_debug
 
 app = typer.Typer(
     name="everyvec",
-    help="Embeddings for everything: query, evaluate and convert vectors.",
+    help="Embeddings for everything: train, query, evaluate and convert vectors.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -42,6 +43,7 @@ def _root(
     set_debug(debug)
 
 
+app.command("train")(_train.train)
 app.command("similar")(_query.similar)
 app.command("analogy")(_query.analogy)
 app.command("eval")(_evaluate.evaluate)

@@ -253,16 +253,16 @@ def train_cbow(tokens, starts, first, last, remap, keep, syn0, syn1neg, syn1, th
             grad[:] = 0.0
             if hs:
                 length = code_lengths[center]
-                part, count = _logistic(hidden, 0, syn1, points[center], hs_labels[center], length,
-                                  alpha, sig, logsig, grad)
+                part, n_terms = _logistic(hidden, 0, syn1, points[center], hs_labels[center],
+                                          length, alpha, sig, logsig, grad)
                 loss += part
-                terms += count
+                terms += n_terms
             if negative > 0:
                 x = _draw_negatives(center, negative, thresholds, aliases, targets, labels, x)
-                part, count = _logistic(hidden, 0, syn1neg, targets, labels, negative + 1, alpha,
-                                  sig, logsig, grad)
+                part, n_terms = _logistic(hidden, 0, syn1neg, targets, labels, negative + 1,
+                                          alpha, sig, logsig, grad)
                 loss += part
-                terms += count
+                terms += n_terms
             if not cbow_mean:
                 inv = np.float32(1.0 / count)
                 for d in range(dim):

@@ -12,6 +12,7 @@ small function written for reading, not speed.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -89,7 +90,8 @@ def _softplus(z: float) -> float:
     return max(z, 0.0) + math.log1p(math.exp(-abs(z)))
 
 
-def _logistic(x: np.ndarray, ymat: np.ndarray, rows, labels, alpha: np.float32,
+def _logistic(x: np.ndarray, ymat: np.ndarray, rows: Sequence[int], labels: Sequence[int],
+              alpha: np.float32,
               sig: np.ndarray, logsig: np.ndarray, grad: np.ndarray) -> tuple[float, int]:
     """Train input vector ``x`` against output rows ``ymat[rows]`` towards ``labels``.
 
@@ -129,9 +131,14 @@ def _add_stats(stats: np.ndarray, loss: float, terms: int, raw: int, kept: int) 
     stats[3] += kept
 
 
-def train_skipgram_py(tokens, starts, first, last, remap, keep, syn0, syn1neg, syn1, thresholds,
-                      aliases, points, hs_labels, code_lengths, sig, logsig, window, shrink,
-                      negative, hs, shared_negatives, schedule, state, stats) -> None:
+def train_skipgram_py(
+    tokens: np.ndarray, starts: np.ndarray, first: int, last: int, remap: np.ndarray,
+    keep: np.ndarray, syn0: np.ndarray, syn1neg: np.ndarray, syn1: np.ndarray,
+    thresholds: np.ndarray, aliases: np.ndarray, points: np.ndarray, hs_labels: np.ndarray,
+    code_lengths: np.ndarray, sig: np.ndarray, logsig: np.ndarray, window: int, shrink: bool,
+    negative: int, hs: bool, shared_negatives: bool, schedule: np.ndarray, state: np.ndarray,
+    stats: np.ndarray,
+) -> None:
     """Twin of :func:`~everyvec.kernels.word2vec.train_skipgram`: same arguments, same effect.
 
     For every kept centre and every context word in its window, the context word's ``syn0``
@@ -187,9 +194,14 @@ def _context_vector(sentence: list[int], i: int, lo: int, hi: int, syn0: np.ndar
     return hidden
 
 
-def train_cbow_py(tokens, starts, first, last, remap, keep, syn0, syn1neg, syn1, thresholds,
-                  aliases, points, hs_labels, code_lengths, sig, logsig, window, shrink,
-                  negative, hs, cbow_mean, schedule, state, stats) -> None:
+def train_cbow_py(
+    tokens: np.ndarray, starts: np.ndarray, first: int, last: int, remap: np.ndarray,
+    keep: np.ndarray, syn0: np.ndarray, syn1neg: np.ndarray, syn1: np.ndarray,
+    thresholds: np.ndarray, aliases: np.ndarray, points: np.ndarray, hs_labels: np.ndarray,
+    code_lengths: np.ndarray, sig: np.ndarray, logsig: np.ndarray, window: int, shrink: bool,
+    negative: int, hs: bool, cbow_mean: bool, schedule: np.ndarray, state: np.ndarray,
+    stats: np.ndarray,
+) -> None:
     """Twin of :func:`~everyvec.kernels.word2vec.train_cbow`: same arguments, same effect.
 
     For every kept centre with at least one context word, the mean (``cbow_mean``) or sum of

@@ -14,8 +14,8 @@ import html
 import re
 import unicodedata
 
-from everyvec.text import _unicode
 from everyvec._checks import check_bool, check_choice
+from everyvec.text import _unicode
 
 __all__ = [
     "Cleaner",

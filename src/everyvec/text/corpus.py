@@ -55,9 +55,9 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
+from everyvec._checks import check_choice, check_int, is_pathlike
 from everyvec._progress import track
 from everyvec.errors import CorpusError
-from everyvec._checks import check_choice, check_int, is_pathlike
 from everyvec.text.tokenize import Tokenizer, get_tokenizer
 
 __all__ = ["Corpus", "CorpusStats", "LineSentences", "Text8Corpus", "corpus_files"]

@@ -38,9 +38,9 @@ import unicodedata
 from collections.abc import Callable, Iterable
 from typing import Any, ClassVar
 
+from everyvec._checks import check_bool, check_choice, check_token, is_pathlike
 from everyvec._optional import require
 from everyvec.text import _unicode
-from everyvec._checks import check_bool, check_choice, check_token, is_pathlike
 from everyvec.text.clean import Cleaner
 from everyvec.text.stopwords import StopWords, load_stopwords
 

@@ -36,8 +36,8 @@ __all__ = ["EncodedCorpus", "as_sentences", "encode_corpus"]
 logger = logging.getLogger(__name__)
 
 _FLUSH_TOKENS = 1 << 20
-#: Default number of tokens kept in memory before ids spill to a temporary file (128 MiB).
-SPILL_TOKENS = 1 << 25
+#: Default number of tokens kept in memory before ids spill to a temporary file (32 MiB).
+SPILL_TOKENS = 1 << 23
 
 
 class _FirstSeenIndex(dict):

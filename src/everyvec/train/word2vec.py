@@ -267,10 +267,7 @@ class Word2Vec:
     def _encode_new(self, corpus: Any) -> tuple[EncodedCorpus, Vocabulary, np.ndarray]:
         if self.max_vocab_size is None:
             encoded = self._read(corpus)
-            vocab = Vocabulary.from_counts(zip(encoded.raw_tokens, encoded.counts.tolist()),
-                                           min_count=self.min_count,
-                                           max_size=self.max_final_vocab)
-            return encoded, vocab, _remap(encoded, vocab)
+            return encoded, *self._vocabulary(encoded)
         sentences = as_sentences(corpus)
         if iter(sentences) is sentences:
             raise TypeError("with max_vocab_size the corpus is read twice, so it must be "
@@ -286,6 +283,18 @@ class Word2Vec:
             raise CorpusError(f"the corpus changed between passes: {counted} tokens when "
                               f"counting, {encoded.n_tokens} when encoding")
         return encoded, vocab, _remap(encoded, vocab)
+
+    def _vocabulary(self, encoded: EncodedCorpus) -> tuple[Vocabulary, np.ndarray]:
+        counts = encoded.counts
+        # Rare words are most of the distinct ones: drop them before making Python pairs
+        # (keep the most frequent if none qualifies, so the error message can name it).
+        frequent = np.flatnonzero(counts >= self.min_count)
+        if not len(frequent):
+            frequent = np.array([int(np.argmax(counts))])
+        tokens = encoded.raw_tokens
+        vocab = Vocabulary.from_counts([(tokens[i], int(counts[i])) for i in frequent],
+                                       min_count=self.min_count, max_size=self.max_final_vocab)
+        return vocab, _remap(encoded, vocab)
 
     def _encode_update(self, corpus: Any) -> tuple[EncodedCorpus, Vocabulary, np.ndarray]:
         old = self.vocabulary_
