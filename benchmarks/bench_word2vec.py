@@ -4,12 +4,14 @@ Same corpus, same settings, same machine, one run: the English corpus of the dat
 (``en_corpus/enwiki2015_paragraphs.txt.gz``, lower-cased runs of a-z, one paragraph per line,
 38.9M tokens), tokenised once into a plain text file that every contender reads. Skip-gram
 and CBOW with vector_size=100, window=5, negative=5, sample=1e-3, min_count=5, epochs=5,
-2 threads. Each contender runs in its own subprocess so that its peak RSS (``VmHWM``) is its own.
+2 threads. Each contender runs in its own subprocess so that its peak RSS (``VmHWM``) is its own;
+everyvec's numba kernels are compiled (and cached on disk) before any timed run.
 
 Reported per run: training words/s (raw corpus words × epochs / training seconds, the unit
-gensim logs), end-to-end seconds (vocabulary + training), questions-words accuracy
+gensim logs), end-to-end seconds (vocabulary + training), peak RSS up to the end of training
+(evaluation, done the same way for everyone, comes after), questions-words accuracy
 (``restrict_vocab=30000``, 3CosAdd, everyvec.evaluate for every contender), WS-353 Spearman,
-peak RSS, and the GFLOP/s achieved: each logistic term costs a dot product and two axpys,
+and the GFLOP/s achieved: each logistic term costs a dot product and two axpys,
 ``6 × dim`` flops, and the terms counted by everyvec's kernels are used for every contender
 (the same algorithm does the same expected work). Scaling from 1 to 2 threads is measured on
 one epoch of everyvec.
@@ -108,10 +110,20 @@ def run_one(tool: str, mode: str, sg: bool, workers: int, epochs: int, corpus: P
         from everyvec import Vectors
 
         vectors = Vectors(model.wv.index_to_key, model.wv.vectors)
+    trained_peak = peak_rss_mib()  # before evaluation, which needs memory of its own
     result.update(quality(vectors, data) if epochs > 1 else {})
-    result.update({"total_s": total, "peak_rss_mib": peak_rss_mib(),
+    result.update({"total_s": total, "peak_rss_mib": trained_peak,
                    "words_per_s": result["words"] / result["train_s"]})
     return result
+
+
+def warm_up() -> None:
+    """Compile (or load) the numba kernels once, so that no timed run pays for compilation:
+    numba caches compiled kernels on disk, as an installed C extension would be compiled."""
+    from everyvec import Word2Vec
+
+    for sg in (True, False):
+        Word2Vec(8, sg=sg, min_count=1, workers=1, progress=False).fit([["a", "b", "c"]] * 9)
 
 
 def spawn(tool: str, mode: str, sg: bool, workers: int, epochs: int, corpus: Path,
@@ -195,6 +207,7 @@ def main() -> None:
     folder = Path(args.work_dir)
     folder.mkdir(parents=True, exist_ok=True)
     corpus = prepare_corpus(data / args.corpus, folder)
+    warm_up()
     results: dict[str, dict[str, Any]] = {}
     for arch in args.only:
         sg = arch == "sg"

@@ -18,7 +18,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
-ORDER = ("load", "evaluate", "most_similar")
+ORDER = ("load", "evaluate", "most_similar", "word2vec")
 
 HEADER = """# Benchmarks
 

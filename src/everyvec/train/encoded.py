@@ -41,7 +41,7 @@ SPILL_TOKENS = 1 << 23
 
 
 class _FirstSeenIndex(dict):
-    """token -> raw id, where a new token gets the next id (dict.__missing__ runs only on a miss)."""
+    """token -> raw id; a new token gets the next id (``__missing__`` runs only on a miss)."""
 
     def __missing__(self, token: str) -> int:
         value = self[token] = len(self)
@@ -127,6 +127,11 @@ class EncodedCorpus:
             raise CorpusError("the temporary token file was truncated while training",
                               path=str(self._file))
         return tokens, starts
+
+    def release_tokens(self) -> None:
+        """Forget the raw token strings once ids are mapped to a vocabulary: on a large
+        corpus they are most of the memory held besides the weights."""
+        self.raw_tokens = []
 
     def close(self) -> None:
         """Delete the temporary file, if any (also done when the object is collected)."""

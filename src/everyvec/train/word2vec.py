@@ -257,6 +257,7 @@ class Word2Vec:
         encoded, vocab, remap = (self._encode_update(corpus) if update
                                  else self._encode_new(corpus))
         self._epochs_done = 0
+        encoded.release_tokens()
         try:
             self._prepare_weights(vocab, update)
             self._train(encoded, remap, first_epoch=0)
@@ -440,6 +441,7 @@ class Word2Vec:
         encoded = self._read(corpus, known=self.vocabulary_.token_to_id)
         try:
             remap = _remap(encoded, self.vocabulary_)
+            encoded.release_tokens()
             if _fingerprint(encoded, remap) != self._corpus_fingerprint:
                 raise CorpusError("this is not the corpus the checkpoint was training on: "
                                   "its token counts differ")
