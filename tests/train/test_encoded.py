@@ -40,7 +40,7 @@ def test_ids_decode_back_to_the_sentences(sentences: list[list[str]], cut: int,
         expected.extend(sentence[i:i + cut] for i in range(0, len(sentence), cut))
     assert _decode(encoded) == expected
     counts = Counter(t for s in sentences for t in s)
-    assert dict(zip(encoded.raw_tokens, encoded.counts.tolist())) == counts
+    assert dict(zip(encoded.raw_tokens, encoded.counts.tolist(), strict=False)) == counts
     assert encoded.n_tokens == sum(counts.values())
     encoded.close()
 
@@ -50,7 +50,7 @@ def test_block_bounds_cover_every_sentence_once() -> None:
     bounds = encoded.block_bounds(4)
     assert bounds[0][0] == 0 and bounds[-1][1] == encoded.n_sentences
     assert all(a < b for a, b in bounds)
-    assert all(b == c for (_, b), (c, _) in zip(bounds[:-1], bounds[1:]))
+    assert all(b == c for (_, b), (c, _) in zip(bounds[:-1], bounds[1:], strict=False))
 
 
 def test_known_vocabulary_shares_one_id_for_unknown_tokens() -> None:

@@ -19,7 +19,7 @@ def test_split_ranges_partition_the_block(lengths: list[int], parts: int) -> Non
     assert 1 <= len(ranges) <= parts
     assert ranges[0][0] == 0 and ranges[-1][1] == len(lengths)
     assert all(a < b for a, b in ranges)
-    assert all(b == c for (_, b), (c, _) in zip(ranges[:-1], ranges[1:]))
+    assert all(b == c for (_, b), (c, _) in zip(ranges[:-1], ranges[1:], strict=False))
 
 
 def _fake_corpus():  # type: ignore[no-untyped-def]

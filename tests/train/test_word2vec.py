@@ -65,7 +65,7 @@ def test_vectors_and_output_vectors(planted: list[list[str]]) -> None:
     assert vectors.provenance["trainer"] == "everyvec.Word2Vec"
     hs_only = Word2Vec(**(SMALL | {"epochs": 1}), hs=True, negative=0).fit(planted)
     with pytest.raises(EveryvecError, match="inner tree nodes"):
-        hs_only.output_vectors
+        _ = hs_only.output_vectors
 
 
 def test_vocabulary_is_sorted_by_count_and_honours_min_count() -> None:
@@ -211,7 +211,7 @@ def test_update_needs_a_fitted_model() -> None:
     with pytest.raises(EveryvecError, match="fit\\(corpus\\) first"):
         Word2Vec(**SMALL).fit([["a"]], update=True)
     with pytest.raises(EveryvecError, match="not fitted"):
-        Word2Vec(**SMALL).vectors
+        _ = Word2Vec(**SMALL).vectors
 
 
 def test_repr_shows_changed_parameters() -> None:
