@@ -135,6 +135,34 @@ def _alpha(schedule, words_done):
     return max(alpha, schedule[1])
 
 
+@njit(cache=True, nogil=True)
+def _subsampling(keep):
+    """Whether any word may be dropped (else no random number is spent on subsampling)."""
+    for v in keep:
+        if v < _ALWAYS:
+            return True
+    return False
+
+
+@njit(cache=True, nogil=True)
+def _window(i, n, window, shrink, x):
+    """Context positions ``lo..hi-1`` around ``i``, the window shrunk by a random ``b``."""
+    b = 0
+    if shrink:
+        x = next_state(x)
+        b = draw_below(output32(x), window)
+    return max(0, i - window + b), min(n, i + window + 1 - b), x
+
+
+@njit(cache=True, nogil=True)
+def _finish(state, x, stats, loss, terms, raw, kept):
+    state[0] = x
+    stats[0] += loss
+    stats[1] += terms
+    stats[2] += raw
+    stats[3] += kept
+
+
 @njit(cache=True, nogil=True, fastmath=True)
 def train_skipgram(tokens, starts, first, last, remap, keep, syn0, syn1neg, syn1, thresholds,
                    aliases, points, hs_labels, code_lengths, sig, logsig, window, shrink,
@@ -144,11 +172,7 @@ def train_skipgram(tokens, starts, first, last, remap, keep, syn0, syn1neg, syn1
     ``state`` is a one-element uint64 array holding the thread's RNG state (updated).
     """
     dim = syn0.shape[1]
-    subsample = False
-    for v in keep:
-        if v < _ALWAYS:
-            subsample = True
-            break
+    subsample = _subsampling(keep)
     sentence = np.empty(_longest(starts, first, last), np.int32)
     grad = np.empty(dim, np.float32)
     targets = np.empty(negative + 1, np.int64)
@@ -166,12 +190,7 @@ def train_skipgram(tokens, starts, first, last, remap, keep, syn0, syn1neg, syn1
         kept += n
         for i in range(n):
             center = sentence[i]
-            b = 0
-            if shrink:
-                x = next_state(x)
-                b = draw_below(output32(x), window)
-            lo = max(0, i - window + b)
-            hi = min(n, i + window + 1 - b)
+            lo, hi, x = _window(i, n, window, shrink, x)
             if negative > 0 and shared_negatives:
                 x = _draw_negatives(center, negative, thresholds, aliases, targets, labels, x)
             for j in range(lo, hi):
@@ -195,11 +214,7 @@ def train_skipgram(tokens, starts, first, last, remap, keep, syn0, syn1neg, syn1
                     terms += count
                 for d in range(dim):
                     syn0[context, d] += grad[d]
-    state[0] = x
-    stats[0] += loss
-    stats[1] += terms
-    stats[2] += raw
-    stats[3] += kept
+    _finish(state, x, stats, loss, terms, raw, kept)
 
 
 @njit(cache=True, nogil=True, fastmath=True)
@@ -208,11 +223,7 @@ def train_cbow(tokens, starts, first, last, remap, keep, syn0, syn1neg, syn1, th
                negative, hs, cbow_mean, schedule, state, stats):
     """CBOW over sentences ``first..last-1``; arguments as :func:`train_skipgram`."""
     dim = syn0.shape[1]
-    subsample = False
-    for v in keep:
-        if v < _ALWAYS:
-            subsample = True
-            break
+    subsample = _subsampling(keep)
     sentence = np.empty(_longest(starts, first, last), np.int32)
     grad = np.empty(dim, np.float32)
     hidden = np.empty((1, dim), np.float32)
@@ -231,12 +242,7 @@ def train_cbow(tokens, starts, first, last, remap, keep, syn0, syn1neg, syn1, th
         kept += n
         for i in range(n):
             center = sentence[i]
-            b = 0
-            if shrink:
-                x = next_state(x)
-                b = draw_below(output32(x), window)
-            lo = max(0, i - window + b)
-            hi = min(n, i + window + 1 - b)
+            lo, hi, x = _window(i, n, window, shrink, x)
             count = hi - lo - 1
             if count <= 0:
                 continue
@@ -272,8 +278,4 @@ def train_cbow(tokens, starts, first, last, remap, keep, syn0, syn1neg, syn1, th
                     context = sentence[j]
                     for d in range(dim):
                         syn0[context, d] += grad[d]
-    state[0] = x
-    stats[0] += loss
-    stats[1] += terms
-    stats[2] += raw
-    stats[3] += kept
+    _finish(state, x, stats, loss, terms, raw, kept)
