@@ -21,7 +21,7 @@ import os
 import shutil
 import tempfile
 from array import array
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -288,10 +288,3 @@ def _check_token_types(tokens: list[Any]) -> None:
         if not isinstance(token, str):
             raise TypeError(f"tokens must be str; found {type(token).__name__} {token!r}")
 
-
-def iter_blocks(encoded: EncodedCorpus, block_tokens: int
-                ) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
-    """Yield ``(token_offset, tokens, starts)`` for each block of whole sentences."""
-    for first, last in encoded.block_bounds(block_tokens):
-        tokens, starts = encoded.read_block(first, last)
-        yield int(encoded.starts[first]), tokens, starts

@@ -21,6 +21,7 @@ Differences from gensim, on purpose:
 from __future__ import annotations
 
 import hashlib
+import inspect
 import logging
 import os
 from collections.abc import Callable, Sequence
@@ -183,7 +184,7 @@ class Word2Vec:
 
     def __repr__(self) -> str:
         changed = [f"{k}={v!r}" for k, v in self.get_params().items()
-                   if v != _DEFAULTS.get(k, object())]
+                   if v != _defaults().get(k, object())]
         return f"Word2Vec({', '.join(changed)})"
 
     def _check_params(self) -> None:
@@ -451,11 +452,11 @@ class Word2Vec:
         return self
 
 
-_DEFAULTS = {"vector_size": 100, "sg": False, "hs": False, "negative": 5, "window": 5,
-             "min_count": 5, "sample": 1e-3, "alpha": 0.025, "min_alpha": 0.0001, "epochs": 5,
-             "workers": None, "ns_exponent": 0.75, "cbow_mean": True, "max_vocab_size": None,
-             "max_final_vocab": None, "shrink_windows": True, "shared_negatives": True,
-             "seed": 1, "max_sentence_length": 10_000}
+def _defaults() -> dict[str, Any]:
+    """The constructor's defaults, for a repr that shows only what was changed."""
+    signature = inspect.signature(Word2Vec.__init__)
+    return {name: p.default for name, p in signature.parameters.items()
+            if p.default is not inspect.Parameter.empty}
 
 
 def _remap(encoded: EncodedCorpus, vocab: Vocabulary) -> np.ndarray:
