@@ -19,6 +19,9 @@ $(STAMP): pyproject.toml Makefile
 	# torch pinned first: a CPU build is on disk; an unpinned torch pulls gigabytes of CUDA wheels.
 	$(BIN)/python -m pip install --quiet "torch==2.13.0"
 	$(BIN)/python -m pip install --quiet -e ".[all]"
+	@# The browser tests drive Debian's chromium through Playwright (no browser download).
+	command -v chromium >/dev/null || { apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -7,7 +7,10 @@ from types import ModuleType
 
 from everyvec.errors import MissingExtraError
 
-_EXTRA_OF = {"torch": "torch", "jieba": "text", "gensim": "bench", "scipy": "bench"}
+_EXTRA_OF = {"torch": "torch", "jieba": "text", "gensim": "bench", "scipy": "bench",
+             "faiss": "faiss", "pymilvus": "milvus", "milvus_lite": "milvus",
+             "fastapi": "serve", "uvicorn": "serve", "matplotlib": "viz", "sklearn": "viz",
+             "umap": "umap"}
 
 
 def require(module: str, purpose: str) -> ModuleType:
