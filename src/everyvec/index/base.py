@@ -149,6 +149,8 @@ class Index(ABC):
     PARAMS: ClassVar[Mapping[str, tuple[type, Any]]] = {}
     #: Whether results are exact (the conformance suite holds the others to a recall bound).
     exact: ClassVar[bool] = False
+    #: Parameters that only steer search (``ef``, ``nprobe``): :meth:`tune` may change them.
+    SEARCH_PARAMS: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, dim: int, metric: str = "cosine", **params: Any) -> None:
         from everyvec._checks import check_choice, check_int
@@ -192,6 +194,19 @@ class Index(ABC):
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.spec!r} dim={self.dim} metric={self.metric} " \
                f"count={len(self)}>"
+
+    def tune(self, **params: Any) -> None:
+        """Change search-time parameters (e.g. ``ef`` or ``nprobe``) of a built index.
+
+        Backends read them from :attr:`params` at every search, so this costs nothing.
+        """
+        fixed = sorted(set(params) - set(self.SEARCH_PARAMS))
+        if fixed:
+            tunable = ", ".join(self.SEARCH_PARAMS) or "none"
+            raise ValueError(f"{fixed[0]!r} cannot change after a {self.kind!r} index is "
+                             f"built; tunable: {tunable}")
+        merged = self._check_params({**self.params, **params})
+        self.params.update({name: merged[name] for name in params})
 
     # -- public protocol -----------------------------------------------------------------
     @abstractmethod
