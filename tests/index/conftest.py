@@ -15,7 +15,7 @@ BACKENDS = [
     ("hnsw", "hnsw:M=16,ef=64", "faiss"),
     ("ivfflat", "ivfflat:nlist=16,nprobe=8", "faiss"),
     ("ivfpq", "ivfpq:nlist=16,m=8,nprobe=8", "faiss"),
-    ("milvus", "milvus:uri={tmp}/milvus.db,collection=conformance", "pymilvus"),
+    ("milvus", "milvus:uri={tmp}/milvus.db,collection=conformance", "milvus_lite"),
 ]
 
 
