@@ -36,6 +36,7 @@ _SUBMODULES = ("datasets", "evaluate", "text", "train")
 
 __all__ = [
     "FORMATS",
+    "Collection",
     "CorpusError",
     "DatasetError",
     "EveryvecError",
@@ -68,6 +69,10 @@ def __getattr__(name: str) -> Any:
         from everyvec import train
 
         return getattr(train, name)
+    if name == "Collection":
+        from everyvec.collection import Collection
+
+        return Collection
     raise AttributeError(f"module 'everyvec' has no attribute {name!r}")
 
 

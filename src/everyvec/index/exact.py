@@ -101,10 +101,21 @@ class ExactIndex(Index):
         keys = np.where(found, self._keys_by_row()[np.maximum(heap_ids, 0)], None)
         scores = np.where(found, heap_scores, np.float32(np.nan)).astype(np.float32)
         if self.metric == "euclidean":
-            # The kernel ranked by 2 q.x - |x|^2; the squared distance adds |q|^2 back.
-            qnorms = np.einsum("ij,ij->i", queries, queries)[:, None]
-            scores = np.where(found, qnorms - scores, np.float32(np.nan)).astype(np.float32)
+            scores = self._squared_distances(queries, heap_ids, found)
         return keys, scores
+
+    def _squared_distances(self, queries: np.ndarray, ids: np.ndarray,
+                           found: np.ndarray) -> np.ndarray:
+        # The kernel ranked by 2 q.x - |x|^2, which loses digits near zero distance in
+        # float32; the k winners' distances are recomputed directly (n * k * dim work).
+        out = np.full(ids.shape, np.nan, dtype=np.float32)
+        step = max(1, (1 << 20) // max(1, ids.shape[1] * self.dim))
+        for start in range(0, len(ids), step):
+            rows = self._matrix[np.maximum(ids[start:start + step], 0)]
+            diff = rows - queries[start:start + step, None, :]
+            out[start:start + step] = np.einsum("qkd,qkd->qk", diff, diff)
+        out[~found] = np.nan
+        return out
 
     # -- storage ---------------------------------------------------------------------------
     def _reserve(self, rows: int) -> None:

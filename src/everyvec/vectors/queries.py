@@ -10,20 +10,28 @@ keys given to ``most_similar`` are unit-normalised, combined with their weights 
 −1 negative) into a mean, re-normalised, and compared by cosine; the query keys themselves are
 left out of the results. Where gensim would produce NaN (zero rows), everyvec scores cosine 0; a
 query that is itself a zero vector is an error.
+
+``search`` and ``most_similar(index=...)`` send the query through a nearest-neighbour index
+(:mod:`everyvec.index`: a spec string builds one, kept on the object) instead of scanning every
+row; :func:`query_from_terms` builds the same 3CosAdd query for other key stores
+(:class:`everyvec.Collection`).
 """
 
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterable, Sequence
-from typing import Any, NamedTuple
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
 from everyvec.vectors import analogy as _analogy
 from everyvec.vectors import ops
 
-__all__ = ["Neighbors", "QueryMixin"]
+if TYPE_CHECKING:  # pragma: no cover
+    from everyvec.index import Matches
+
+__all__ = ["Neighbors", "QueryMixin", "combine", "query_from_terms"]
 
 
 class Neighbors(NamedTuple):
@@ -40,6 +48,58 @@ class Neighbors(NamedTuple):
     keys: np.ndarray
     """``(n, topn)`` object array of keys."""
 
+
+
+def combine(terms: np.ndarray, weights: np.ndarray, metric: str) -> np.ndarray:
+    """gensim's ``get_mean_vector``: the weighted mean of ``terms`` over ``Σ|w|``.
+
+    For cosine the terms should already be unit rows, and the mean is re-normalised. Raises
+    ``ValueError`` when the weights are all zero or (cosine, dot) the mean is zero.
+    """
+    total = np.abs(weights).sum()
+    if total == 0:
+        raise ValueError("the weights of the query terms are all zero")
+    mean = (weights @ terms.astype(np.float64)) / total
+    if metric == "cosine":
+        mean = ops.unit_rows(mean)
+    if metric != "euclidean" and not np.any(mean):
+        raise ValueError(
+            "the query vector is zero (a zero vector, or terms that cancel out); "
+            f"{metric} similarity to it is undefined"
+        )
+    return mean.astype(np.float32)
+
+
+def query_from_terms(
+    positive: Any,
+    negative: Any,
+    *,
+    dim: int,
+    vector_of: Callable[[str], np.ndarray],
+    metric: str = "cosine",
+) -> tuple[np.ndarray, list[str]]:
+    """The 3CosAdd query vector of :meth:`QueryMixin.most_similar`, for any key store.
+
+    ``positive`` and ``negative`` are as in ``most_similar``; ``vector_of(key)`` returns a
+    key's vector (and raises for an unknown key). Returns the query and the keys it used
+    (which a search usually leaves out of its results).
+    """
+    keys: list[str] = []
+    found: list[np.ndarray] = []
+
+    def index_of(key: str) -> int:
+        found.append(np.asarray(vector_of(key), dtype=np.float32))
+        keys.append(key)
+        return len(keys) - 1
+
+    rows, given, weights = ops.parse_terms(positive, negative, dim=dim, index_of=index_of)
+    if not rows:
+        raise ValueError("most_similar needs at least one positive or negative key or vector")
+    stored = np.stack(found) if found else np.empty((0, dim), np.float32)
+    if metric == "cosine" and len(stored):
+        stored = ops.unit_rows(stored)
+    terms = np.stack([stored[r] if r is not None else given[t] for t, r in enumerate(rows)])
+    return combine(terms, weights, metric), keys
 
 
 class QueryMixin:
@@ -191,6 +251,7 @@ class QueryMixin:
         method: str = "3cosadd",
         metric: str = "cosine",
         exclude: bool | Iterable[str] = True,
+        index: Any = None,
     ) -> list[tuple[str, float]]:
         """The keys nearest to a combination of keys and vectors, as in gensim.
 
@@ -216,6 +277,13 @@ class QueryMixin:
         exclude
             True (default) leaves the query's own keys out of the results; False keeps them;
             a collection of keys leaves those out as well (unknown ones are ignored).
+        index
+            ``None`` scans every row exactly with NumPy. Otherwise the combined query goes
+            through a nearest-neighbour index (as :meth:`search` takes it: a spec string such
+            as ``"hnsw:M=32,ef=128"``, an :class:`everyvec.index.Index` holding these keys,
+            or a :class:`everyvec.Collection`), asking for ``topn`` plus the number of
+            excluded keys and dropping those. ``"3cosadd"`` only; not with
+            ``restrict_vocab``. With ``"exact"`` the results equal the default path's.
 
         Returns
         -------
@@ -241,6 +309,19 @@ class QueryMixin:
             raise ValueError("most_similar needs at least one positive or negative key or vector")
         excluded = self._excluded(rows, exclude)[None, :]
         k = n_cand if k is None else k
+        if index is not None:
+            if method != "3cosadd":
+                raise ValueError("index= works with method='3cosadd' only")
+            if restrict_vocab is not None:
+                raise ValueError("index= and restrict_vocab cannot be combined: the index "
+                                 "decides the candidates")
+            searcher = self._searcher(index, metric)
+            query = self._combine(rows, given, weights, metric)
+            skip = {self._keys[r] for r in excluded[0].tolist()}
+            if k == 0:
+                return []
+            found = searcher.search(query, k + len(skip))[0]
+            return [(key, score) for key, score in found if key not in skip][:k]
         if method == "3cosmul":
             if not np.all(np.abs(weights) == 1.0):
                 raise ValueError("method='3cosmul' does not take weights (only +1 / -1)")
@@ -259,23 +340,68 @@ class QueryMixin:
                                    exclude=excluded)
         return self._pairs(idx[0], vals[0])
 
+    def search(self, queries: Any, k: int = 10, *, index: Any = "exact",
+               metric: str = "cosine") -> Matches:
+        """The ``k`` nearest keys of each query, through a nearest-neighbour index.
+
+        Parameters
+        ----------
+        queries
+            A vector, an ``(n, dim)`` array, a key or a list of keys/vectors (a key stands
+            for its vector and is not left out of its own results).
+        k
+            Matches per query (rows are padded with ``None``/NaN when fewer keys exist).
+        index
+            A spec string (``"exact"``, ``"hnsw:M=32,ef=128"``, …): an index of that kind
+            is built over these vectors on first use and kept on this object for the next
+            call with the same spec and metric. Or an :class:`everyvec.index.Index`
+            already holding these keys, or an :class:`everyvec.Collection`; their metric
+            must equal ``metric``.
+        metric
+            ``"cosine"``, ``"dot"`` or ``"euclidean"`` (scores are then distances).
+
+        Returns
+        -------
+        everyvec.index.Matches
+            ``keys`` and ``scores`` of shape ``(n, k)``, best first.
+        """
+        metric = ops.check_metric(metric)
+        searcher = self._searcher(index, metric)
+        rows, _ = self._as_rows(queries, "queries")
+        return searcher.search(rows, k)
+
+    def _searcher(self, index: Any, metric: str) -> Any:
+        """``index`` as something with ``search(queries, k)``: built from a spec, or checked."""
+        if isinstance(index, str):
+            from everyvec.index import format_spec, make_index, parse_spec
+
+            key = (format_spec(*parse_spec(index)), metric)
+            cache: dict[tuple[str, str], Any] | None = getattr(self, "_index_cache", None)
+            if cache is None:
+                cache = self._index_cache = {}
+            if key not in cache:
+                built = make_index(key[0], dim=self.dim, metric=metric)
+                built.add(self._keys, self._matrix)
+                cache[key] = built
+            return cache[key]
+        if callable(getattr(index, "search", None)) and isinstance(
+                getattr(index, "metric", None), str):
+            if getattr(index, "dim", self.dim) != self.dim:
+                raise ValueError(f"index holds vectors of dimension {index.dim}; these have "
+                                 f"{self.dim}")
+            if index.metric != metric:
+                raise ValueError(f"index uses metric {index.metric!r} but metric={metric!r} "
+                                 "was asked; pass the index's metric")
+            return index
+        raise TypeError("index must be a spec string such as 'exact', an everyvec.index.Index "
+                        f"or an everyvec.Collection; got {type(index).__name__}")
+
     def _combine(self, rows: Sequence[int | None], given: np.ndarray, weights: np.ndarray,
                  metric: str) -> np.ndarray:
         """gensim's ``get_mean_vector``: weighted mean over ``Σ|w|`` (unit rows for cosine)."""
         source = self.unit_matrix if metric == "cosine" else self._matrix
         terms = np.stack([source[r] if r is not None else given[t] for t, r in enumerate(rows)])
-        total = np.abs(weights).sum()
-        if total == 0:
-            raise ValueError("the weights of the query terms are all zero")
-        mean = (weights @ terms.astype(np.float64)) / total
-        if metric == "cosine":
-            mean = ops.unit_rows(mean)
-        if metric != "euclidean" and not np.any(mean):
-            raise ValueError(
-                "the query vector is zero (a zero vector, or terms that cancel out); "
-                f"{metric} similarity to it is undefined"
-            )
-        return mean.astype(np.float32)
+        return combine(terms, weights, metric)
 
     def similar_by_vector(
         self,

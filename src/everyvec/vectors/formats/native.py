@@ -10,6 +10,12 @@ Layout of a folder written by :func:`write_native`::
 Keys may contain anything but a newline (saving one raises ``ValueError``). The folder is
 written beside its final name and renamed into place, so a crash never leaves half of one.
 
+The manifest's ``files.*.name`` may also be a relative path inside the folder
+(``"v000003/vectors.npy"``): a collection (:mod:`everyvec.collection`) keeps immutable
+snapshots in subfolders and stays loadable as plain vectors. The pieces of this module
+(:func:`write_payload`, :func:`make_manifest`, :func:`read_manifest`, :func:`read_payload`)
+are what it reuses.
+
 Loading validates the manifest, the ``.npy`` header against it and the file size, and
 the keys (count, SHA-256, no duplicates), then maps ``vectors.npy`` read-only without reading
 it. :func:`verify_native` also checks the matrix's SHA-256 (it reads every byte).
@@ -21,7 +27,7 @@ import hashlib
 import json
 import os
 from collections.abc import Mapping
-from pathlib import Path
+from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 
 import numpy as np
@@ -31,7 +37,9 @@ from everyvec.errors import FormatError
 from everyvec.vectors.formats._keys import find_duplicate
 from everyvec.vectors.vectors import Vectors
 
-__all__ = ["FORMAT_NAME", "FORMAT_VERSION", "read_native", "write_native", "verify_native"]
+__all__ = ["FORMAT_NAME", "FORMAT_VERSION", "read_native", "write_native", "verify_native",
+           "read_manifest", "read_payload", "write_payload", "make_manifest", "write_manifest",
+           "manifest_text", "encode_keys", "check_provenance", "is_member_name"]
 
 FORMAT_NAME = "everyvec.vectors"
 FORMAT_VERSION = 1
@@ -67,37 +75,75 @@ def write_native(vectors: Vectors, path: str | os.PathLike[str]) -> Path:
     """
     target = Path(path)
     _refuse_foreign(target)
-    keys = vectors.keys
-    matrix = np.ascontiguousarray(vectors.matrix, dtype="<f4")
-    count, dim = matrix.shape
-    keys_bytes = _encode_keys(keys)
+    keys_bytes = encode_keys(vectors.keys)
+    provenance = check_provenance(vectors.provenance)
+    with atomic_dir(target) as tmp:
+        files = write_payload(tmp, vectors.matrix, keys_bytes)
+        write_manifest(tmp, make_manifest(vectors.matrix.shape, files, provenance))
+    return target
+
+
+def write_payload(folder: Path, matrix: Any, keys_bytes: bytes, *,
+                  prefix: str = "") -> dict[str, dict[str, Any]]:
+    """Write ``vectors.npy`` and ``keys.txt`` into ``folder``; return the manifest's ``files``.
+
+    Parameters
+    ----------
+    folder
+        Where the two files go (an existing, usually temporary, folder).
+    matrix
+        The ``(count, dim)`` matrix; written as little-endian float32.
+    keys_bytes
+        The keys as :func:`encode_keys` returns them.
+    prefix
+        Put before each file name in the returned entries: the path from the manifest's
+        folder to ``folder`` (``"v000003/"`` in a collection), or ``""``.
+    """
+    matrix = np.ascontiguousarray(matrix, dtype="<f4")
+    with open(folder / VECTORS, "wb") as handle:
+        writer = _HashingWriter(handle)
+        np.save(writer, matrix, allow_pickle=False)
+    with open(folder / KEYS, "wb") as handle:
+        handle.write(keys_bytes)
+    return {
+        "vectors": {"name": prefix + VECTORS, "bytes": writer.size,
+                    "sha256": writer.sha256.hexdigest()},
+        "keys": {"name": prefix + KEYS, "bytes": len(keys_bytes),
+                 "sha256": hashlib.sha256(keys_bytes).hexdigest()},
+    }
+
+
+def check_provenance(provenance: Mapping[str, Any]) -> dict[str, Any]:
+    """A JSON round trip of ``provenance``; ``TypeError`` when it is not JSON-serialisable."""
     try:
-        provenance = json.loads(json.dumps(dict(vectors.provenance), allow_nan=False))
+        return json.loads(json.dumps(dict(provenance), allow_nan=False))
     except (TypeError, ValueError) as exc:
         raise TypeError(f"vectors.provenance must be JSON-serialisable: {exc}") from None
-    with atomic_dir(target) as tmp:
-        with open(tmp / VECTORS, "wb") as handle:
-            writer = _HashingWriter(handle)
-            np.save(writer, matrix, allow_pickle=False)
-        with open(tmp / KEYS, "wb") as handle:
-            handle.write(keys_bytes)
-        manifest = {
-            "format": FORMAT_NAME,
-            "format_version": FORMAT_VERSION,
-            "count": count,
-            "dim": dim,
-            "dtype": "float32",
-            "files": {
-                "vectors": {"name": VECTORS, "bytes": writer.size,
-                            "sha256": writer.sha256.hexdigest()},
-                "keys": {"name": KEYS, "bytes": len(keys_bytes),
-                         "sha256": hashlib.sha256(keys_bytes).hexdigest()},
-            },
-            "provenance": provenance,
-        }
-        (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n",
-                                    encoding="utf-8")
-    return target
+
+
+def make_manifest(shape: tuple[int, ...], files: Mapping[str, Any],
+                  provenance: Mapping[str, Any]) -> dict[str, Any]:
+    """The manifest of a ``(count, dim)`` matrix stored as ``files`` (see :func:`write_payload`)."""
+    count, dim = shape
+    return {
+        "format": FORMAT_NAME,
+        "format_version": FORMAT_VERSION,
+        "count": int(count),
+        "dim": int(dim),
+        "dtype": "float32",
+        "files": dict(files),
+        "provenance": dict(provenance),
+    }
+
+
+def write_manifest(folder: Path, manifest: Mapping[str, Any]) -> None:
+    """Write ``manifest.json`` into ``folder`` (plainly: the caller makes it atomic)."""
+    (folder / MANIFEST).write_text(manifest_text(manifest), encoding="utf-8")
+
+
+def manifest_text(manifest: Mapping[str, Any]) -> str:
+    """The text of ``manifest.json``: indented JSON, UTF-8 kept readable."""
+    return json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
 
 
 def _refuse_foreign(target: Path) -> None:
@@ -109,9 +155,20 @@ def _refuse_foreign(target: Path) -> None:
     if target.exists() and not target.is_dir():
         raise FileExistsError(f"{target} exists and is not a folder; the native format is a "
                               "folder")
+    if (target / MANIFEST).is_file():
+        try:
+            manifest = json.loads((target / MANIFEST).read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+            return
+        if isinstance(manifest, dict) and "collection" in manifest:
+            # Replacing it would drop its metadata, index and write-ahead log.
+            raise FileExistsError(f"{target} is an everyvec collection; refusing to replace it "
+                                  "with plain vectors (save through everyvec.Collection, or "
+                                  "remove it first)")
 
 
-def _encode_keys(keys: list[str]) -> bytes:
+def encode_keys(keys: list[str]) -> bytes:
+    """``keys`` as the bytes of ``keys.txt``; ``ValueError`` for a newline or non-UTF-8 key."""
     for i, key in enumerate(keys):
         if "\n" in key:
             raise ValueError(f"key {key!r} at row {i} contains a newline, which the native "
@@ -138,7 +195,12 @@ def read_native(
     expected.
     """
     folder = Path(path)
-    manifest = _read_manifest(folder)
+    return read_payload(folder, read_manifest(folder), limit=limit, mmap=mmap)
+
+
+def read_payload(folder: Path, manifest: Mapping[str, Any], *, limit: int | None = None,
+                 mmap: bool = True) -> Vectors:
+    """The vectors a manifest (from :func:`read_manifest`) describes, checked against it."""
     count, dim = manifest["count"], manifest["dim"]
     files = manifest["files"]
     vectors_path = folder / files["vectors"]["name"]
@@ -157,7 +219,8 @@ def read_native(
     return Vectors(keys[:total], matrix, provenance=provenance)
 
 
-def _read_manifest(folder: Path) -> dict[str, Any]:
+def read_manifest(folder: Path) -> dict[str, Any]:
+    """Read and validate ``folder/manifest.json``; :class:`~everyvec.FormatError` when wrong."""
     where = folder / MANIFEST
     if not folder.is_dir():
         raise FormatError("expected a native vectors folder (with manifest.json), found a file",
@@ -196,13 +259,33 @@ def _read_manifest(folder: Path) -> dict[str, Any]:
     for part in ("vectors", "keys"):
         entry = files.get(part)
         name = entry.get("name") if isinstance(entry, Mapping) else None
-        if not isinstance(name, str) or not name or Path(name).name != name:
-            raise FormatError(f"expected files.{part}.name to be a file name in the folder, "
-                              f"got {name!r}", path=where)
+        if not is_member_name(folder, name):
+            raise FormatError(f"expected files.{part}.name to be a file name in the folder "
+                              f"(or a relative path inside it), got {name!r}", path=where)
     provenance = manifest.get("provenance", {})
     if not isinstance(provenance, Mapping):
         raise FormatError("expected \"provenance\" to be a JSON object", path=where)
     return manifest
+
+
+def is_member_name(folder: Path, name: object) -> bool:
+    """Whether ``name`` is a relative path to something inside ``folder``.
+
+    ``"keys.txt"`` and ``"v000003/keys.txt"`` are; absolute paths, drive letters, ``".."``,
+    backslashes and names that resolve outside ``folder`` (through a link) are not.
+    """
+    if not isinstance(name, str) or not name or "\\" in name or "\0" in name:
+        return False
+    posix, windows = PurePosixPath(name), PureWindowsPath(name)
+    if posix.is_absolute() or windows.drive or windows.root:
+        return False
+    if any(part in ("", ".", "..") for part in name.split("/")):
+        return False
+    try:
+        (folder / name).resolve().relative_to(folder.resolve())
+    except (ValueError, OSError):
+        return False
+    return True
 
 
 def _check_npy(where: Path, count: int, dim: int, size: Any) -> int:
@@ -273,7 +356,7 @@ def verify_native(path: str | os.PathLike[str]) -> None:
     """
     folder = Path(path)
     read_native(folder, mmap=True)
-    entry = _read_manifest(folder)["files"]["vectors"]
+    entry = read_manifest(folder)["files"]["vectors"]
     digest = hashlib.sha256()
     with open(folder / entry["name"], "rb") as handle:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
