@@ -35,7 +35,7 @@ import numpy as np
 from _common import REPO, data_root, peak_rss_mib  # a sibling module of this script
 
 K = 10
-EFS = (32, 64, 128, 256)
+EFS = (64, 128, 256, 512, 1024)
 
 
 def clustered(n: int, dim: int, seed: int) -> np.ndarray:
@@ -176,7 +176,7 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=1_000_000, help="Clustered set size.")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--M", type=int, default=32)
-    parser.add_argument("--efc", type=int, default=100, help="HNSW efConstruction.")
+    parser.add_argument("--efc", type=int, default=200, help="HNSW efConstruction.")
     parser.add_argument("--single", type=int, default=300,
                         help="Queries timed one per call.")
     parser.add_argument("--data", default=None, help="Data mirror (default: EVERYVEC_DATA).")

@@ -18,7 +18,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
-ORDER = ("load", "evaluate", "most_similar", "word2vec")
+ORDER = ("load", "evaluate", "most_similar", "word2vec", "index", "server")
 
 HEADER = """# Benchmarks
 

@@ -54,3 +54,19 @@ def test_training_block_runs_on_the_mirror(shared_data: Path, tmp_path: Path,
     score = evaluate.analogies(model.vectors, datasets.path("questions-words"),
                                restrict_vocab=30_000)
     assert score.accuracy > 0.04
+
+
+def test_search_block_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                           capsys: pytest.CaptureFixture[str]) -> None:
+    """The "Search and serve" block: an index, Vectors.most_similar(index=), a collection."""
+    pytest.importorskip("faiss")
+    monkeypatch.chdir(tmp_path)
+    namespace: dict[str, object] = {}
+    exec(compile(python_blocks()[4], "README.md", "exec"), namespace)  # noqa: S102
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[0].startswith("[('item0', ")
+    # The filtered neighbours of item0 come from its own cluster (rows i with i % 50 == 0).
+    filtered = [key for key in printed[2].split("'") if key.startswith("item")]
+    assert filtered and all(int(key[4:]) % 50 == 0 and int(key[4:]) % 3 for key in filtered)
+    assert (tmp_path / "items" / "manifest.json").exists()
+    assert "new-item" in namespace["items"].keys  # type: ignore[attr-defined]

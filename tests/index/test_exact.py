@@ -68,3 +68,10 @@ def test_save_refuses_foreign_folder(tmp_path):
     (tmp_path / "mine" / "thesis.tex").write_text("precious", encoding="utf-8")
     with pytest.raises(FileExistsError, match="not an everyvec index"):
         make_index("exact", dim=2).save(tmp_path / "mine")
+
+
+def test_cosine_survives_huge_components():
+    index = make_index("exact", dim=2, metric="cosine")
+    index.add(["big", "small"], np.array([[3e38, 3e38], [1.0, -1.0]], dtype=np.float32))
+    found = index.search(np.array([1.0, 1.0]), k=1)
+    assert found.keys[0, 0] == "big" and abs(found.scores[0, 0] - 1.0) < 1e-6

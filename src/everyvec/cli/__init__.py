@@ -13,8 +13,13 @@ import typer
 from everyvec import __version__
 from everyvec.cli import demo as _demo
 from everyvec.cli import evaluate as _evaluate
+from everyvec.cli import export as _export
 from everyvec.cli import files as _files
+from everyvec.cli import index as _index
+from everyvec.cli import plot as _plot
 from everyvec.cli import query as _query
+from everyvec.cli import search as _search
+from everyvec.cli import serve as _serve
 from everyvec.cli import train as _train
 from everyvec.cli._common import set_debug
 
@@ -50,6 +55,11 @@ app.command("eval")(_evaluate.evaluate)
 app.command("convert")(_files.convert)
 app.command("info")(_files.info)
 app.command("demo")(_demo.demo)
+app.command("search")(_search.search)
+app.command("serve")(_serve.serve)
+app.add_typer(_index.app, name="index")
+app.add_typer(_export.app, name="export")
+app.command("plot")(_plot.plot)
 
 
 def main() -> None:

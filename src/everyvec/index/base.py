@@ -125,7 +125,14 @@ def check_keys(keys: Any, count: int | None = None) -> list[str]:
 
 def normalize_rows(matrix: np.ndarray) -> np.ndarray:
     """Rows scaled to unit length (zero rows stay zero), as float32."""
-    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    with np.errstate(over="ignore"):
+        norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    if not np.isfinite(norms).all():
+        # Components near the float32 limit overflow the norm; scale those rows down first.
+        big = ~np.isfinite(norms[:, 0])
+        matrix = matrix.copy()
+        matrix[big] /= np.abs(matrix[big]).max(axis=1, keepdims=True)
+        norms = np.linalg.norm(matrix, axis=1, keepdims=True)
     return np.divide(matrix, norms, out=np.zeros_like(matrix), where=norms > 0)
 
 

@@ -21,7 +21,13 @@ import numpy as np
 
 from everyvec.errors import FormatError
 from everyvec.index.base import Index
-from everyvec.kernels.topk import merge_block, new_heaps, sorted_heaps
+from everyvec.kernels.topk import (
+    merge_block,
+    new_heaps,
+    scan_serial,
+    sorted_heaps,
+    sorted_heaps_serial,
+)
 
 __all__ = ["ExactIndex"]
 
@@ -30,6 +36,9 @@ KEYS = "keys.txt"
 #: Score-block size in float32 elements (queries x rows): 4M = 16 MiB, cache-friendly.
 BLOCK_ELEMENTS = 1 << 22
 MAX_QUERY_BLOCK = 1024
+#: Below this many queries one serial numba scan runs instead of BLAS + threads: waking
+#: thread pools costs more than the work, and a server runs many such searches at once.
+PARALLEL_QUERIES = 8
 
 
 class ExactIndex(Index):
@@ -85,6 +94,23 @@ class ExactIndex(Index):
             0, np.float32)
         nq = queries.shape[0]
         heap_scores, heap_ids = new_heaps(nq, k)
+        if nq < PARALLEL_QUERIES:
+            scan_serial(matrix, queries, 0, mask, sqnorms, heap_scores, heap_ids)
+            sorted_heaps_serial(heap_scores, heap_ids)
+        else:
+            self._blocked(matrix, queries, mask, sqnorms, heap_scores, heap_ids)
+        found = heap_ids >= 0
+        keys = np.where(found, self._keys_by_row()[np.maximum(heap_ids, 0)], None)
+        scores = np.where(found, heap_scores, np.float32(np.nan)).astype(np.float32)
+        if self.metric == "euclidean":
+            scores = self._squared_distances(queries, heap_ids, found)
+        return keys, scores
+
+    @staticmethod
+    def _blocked(matrix: np.ndarray, queries: np.ndarray, mask: np.ndarray,
+                 sqnorms: np.ndarray, heap_scores: np.ndarray, heap_ids: np.ndarray) -> None:
+        """Many queries: BLAS products of query blocks x row blocks, top-k kernel in threads."""
+        nq, used = queries.shape[0], matrix.shape[0]
         query_block = min(nq, MAX_QUERY_BLOCK)
         row_block = max(256, BLOCK_ELEMENTS // query_block)
         buffer = np.empty((query_block, min(row_block, used)), dtype=np.float32)
@@ -97,12 +123,6 @@ class ExactIndex(Index):
                 np.matmul(qb, rows.T, out=out)
                 merge_block(out, r0, mask, sqnorms, hs, hi)
         sorted_heaps(heap_scores, heap_ids)
-        found = heap_ids >= 0
-        keys = np.where(found, self._keys_by_row()[np.maximum(heap_ids, 0)], None)
-        scores = np.where(found, heap_scores, np.float32(np.nan)).astype(np.float32)
-        if self.metric == "euclidean":
-            scores = self._squared_distances(queries, heap_ids, found)
-        return keys, scores
 
     def _squared_distances(self, queries: np.ndarray, ids: np.ndarray,
                            found: np.ndarray) -> np.ndarray:

@@ -6,7 +6,10 @@ scores fail the "better than the current k-th best" test, so the inner loop is o
 per score; only the rare winner pays for a heap sift. This is what FAISS does after its GEMM,
 and it beats ``argpartition`` over the full row, which touches every score several times.
 
-Each kernel has a slow NumPy twin in :mod:`everyvec.kernels.topk_twin` for the tests.
+For one or a few queries (a server's requests) :func:`scan_serial` computes the dot products
+itself and merges as it goes, with no BLAS call and no thread pool, whose wake-ups cost more
+than the work. Each kernel is checked against the NumPy twin in
+:mod:`everyvec.kernels.topk_twin`.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-__all__ = ["new_heaps", "merge_block", "sorted_heaps"]
+__all__ = ["new_heaps", "merge_block", "sorted_heaps", "sorted_heaps_serial", "scan_serial"]
 
 
 def new_heaps(rows: int, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -44,8 +47,7 @@ def _sift_down(heap_scores, heap_ids, score, ident):
     heap_ids[i] = ident
 
 
-@njit(parallel=True, nogil=True, cache=True)
-def merge_block(scores, offset, allowed, sqnorms, heap_scores, heap_ids):
+def _merge_block(scores, offset, allowed, sqnorms, heap_scores, heap_ids):
     """Fold one ``(queries, n)`` block of scores for rows ``offset..offset+n`` into the heaps.
 
     Parameters
@@ -80,11 +82,42 @@ def merge_block(scores, offset, allowed, sqnorms, heap_scores, heap_ids):
                 threshold = hs[0]
 
 
-@njit(parallel=True, nogil=True, cache=True)
-def sorted_heaps(heap_scores, heap_ids):
+@njit(nogil=True, fastmath=True, cache=True)
+def scan_serial(matrix, queries, offset, allowed, sqnorms, heap_scores, heap_ids):
+    """Score ``matrix`` rows against a few ``queries`` and fold them into the heaps, serially.
+
+    The path for one or a few queries (a server's requests): no BLAS call and no thread pool,
+    whose wake-ups and spinning cost more than the work and contend with other requests.
+    Arguments as in :func:`merge_block`; ``matrix`` holds rows ``offset..offset+n``.
+    """
+    n, dim = matrix.shape
+    nq = queries.shape[0]
+    check_allowed = allowed.shape[0] > 0
+    euclidean = sqnorms.shape[0] > 0
+    for j in range(n):
+        if check_allowed and allowed[offset + j] == 0:
+            continue
+        row = matrix[j]
+        for i in range(nq):
+            q = queries[i]
+            s = np.float32(0.0)
+            for d in range(dim):
+                s += row[d] * q[d]
+            if euclidean:
+                s = 2.0 * s - sqnorms[offset + j]
+            if s > heap_scores[i, 0]:
+                _sift_down(heap_scores[i], heap_ids[i], s, offset + j)
+
+
+def _sorted_heaps(heap_scores, heap_ids):
     """Sort every heap row best first, in place (empty slots, ``-inf``/``-1``, go last)."""
     rows, k = heap_scores.shape
     for i in prange(rows):
         order = np.argsort(-heap_scores[i], kind="mergesort")
         heap_scores[i] = heap_scores[i][order]
         heap_ids[i] = heap_ids[i][order]
+
+
+merge_block = njit(parallel=True, nogil=True, cache=True)(_merge_block)
+sorted_heaps = njit(parallel=True, nogil=True, cache=True)(_sorted_heaps)
+sorted_heaps_serial = njit(nogil=True, cache=True)(_sorted_heaps)
