@@ -167,6 +167,30 @@ def recall(found: np.ndarray, truth: np.ndarray) -> float:
     return hits / max(1, int((truth >= 0).sum()))
 
 
+ANALYSIS = """
+**Targets** (issue 4): exact top-10 at least 0.9x the throughput of `IndexFlatIP` on the same
+threads; HNSW at recall@10 >= 0.95 within 10 % of raw faiss-cpu's queries/s with the same
+parameters. Met in the run of 2026-11-21: exact 2.20x; HNSW at the first efSearch reaching
+0.95 — 512 on the word vectors (1.17x batched, 1.04x one query per call) and 256 on the
+clustered set (1.00x batched, 0.95x one per call) — with recall identical to raw faiss at every
+efSearch (the wrapper runs the same graph search).
+
+- *Why exact beats IndexFlatIP here* (inferred, not profiled): both do one BLAS product per
+  block and keep a heap per query; our numba kernel folds each 16 MiB score block with one
+  comparison per score, in parallel over queries, while the block is still in cache. Building
+  costs more (1.7 s vs 0.25 s): the 1M string keys go into a dict.
+- *Peak memory.* everyvec's exact index holds the same float32 copy as faiss plus the key
+  strings and their dict: +233 MiB at 1M keys; the HNSW wrapper's key table adds +15 MiB on
+  110k keys and +87 MiB on 1M.
+- *Word vectors are harder than clustered points for HNSW*: recall@10 0.93 at efSearch 256 vs
+  0.95 on the clustered set, likely because frequent "hub" words crowd word-vector neighbourhoods (inferred).
+- One query per call is about half the batched rate for both tools, so the per-call cost is
+  mostly faiss's own; the wrapper's validation and key mapping stay within the noise.
+- Noise: on this shared 2-core machine an earlier run with other jobs running gave ratios from
+  0.37x to 2.4x for the same code; the table above was taken with the machine otherwise idle.
+"""
+
+
 # -- the run ----------------------------------------------------------------------------------
 def main() -> None:
     if len(sys.argv) > 2 and sys.argv[1] == "--child":
@@ -198,7 +222,7 @@ def main() -> None:
     agree = recall(np.load(folder / "exact-everyvec-None.npy"), truth_ids)
     f_qps = exact["faiss"]["runs"]["None"]["qps"]
     e_qps = exact["everyvec"]["runs"]["None"]["qps"]
-    lines += [f"### Exact top-{K}: {args.n:,} × 100 clustered float32, 1,000 queries, "
+    lines += [f"## Exact top-{K}: {args.n:,} × 100 clustered float32, 1,000 queries, "
               f"inner product\n",
               "| | queries/s | ratio | agreement with faiss | build s | peak RSS MiB |",
               "|---|---:|---:|---:|---:|---:|",
@@ -227,7 +251,7 @@ def main() -> None:
                              "data": str(sets[name]), "queries": str(queries),
                              "out": str(folder / f"hnsw-{name}-{tool}")})
                 for tool in ("faiss", "everyvec")}
-        lines += [f"### HNSW (M={args.M}, efConstruction={args.efc}) on {name}: "
+        lines += [f"## HNSW (M={args.M}, efConstruction={args.efc}) on {name}: "
                   f"{count:,} × 100, 1,000 queries, {metric}\n",
                   f"Build: faiss {runs['faiss']['build_s']:.1f} s, everyvec "
                   f"{runs['everyvec']['build_s']:.1f} s. Peak RSS: faiss "
@@ -248,12 +272,13 @@ def main() -> None:
     command = "python benchmarks/bench_index.py " + shlex.join(sys.argv[1:])
     import faiss
 
-    body = [f"## Nearest-neighbour search: everyvec vs faiss-cpu {faiss.__version__}\n",
+    body = [f"# Nearest-neighbour search: everyvec vs faiss-cpu {faiss.__version__}\n",
             f"Command: `{command.strip()}`\n",
             f"{args.threads} threads for both (OpenMP, BLAS and numba); each contender in its "
             f"own process; best of 3 batched runs; {platform.machine()}, Python "
             f"{platform.python_version()}. Recall is against exact search.\n",
             *lines]
+    body.append(ANALYSIS)
     out = REPO / "benchmarks" / "results" / "index.md"
     out.parent.mkdir(exist_ok=True)
     out.write_text("\n".join(body) + "\n", encoding="utf-8")

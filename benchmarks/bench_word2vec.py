@@ -221,7 +221,7 @@ def main() -> None:
             results[f"everyvec {arch} {workers} thread{'s' * (workers > 1)}"] = spawn(
                 "everyvec", "-", sg, workers, 1, corpus, data)
     command = "python benchmarks/bench_word2vec.py " + shlex.join(sys.argv[1:])
-    body = [f"## word2vec training: everyvec vs gensim {_gensim_version()}\n",
+    body = [f"# word2vec training: everyvec vs gensim {_gensim_version()}\n",
             f"Command: `{command.strip()}`\n",
             f"Corpus: `{args.corpus}` tokenised to {corpus.stat().st_size / 2**20:.0f} MiB of "
             f"text; settings {SETTINGS}, epochs={args.epochs}, workers={args.workers}; "

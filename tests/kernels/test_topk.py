@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-import pytest
 
 from everyvec.kernels import topk
 from everyvec.kernels.topk import new_heaps
