@@ -184,10 +184,10 @@ class Collection:
                 try:
                     self = cls._open_snapshot(snapshot, writable, mmap)
                 except (FileNotFoundError, FormatError):
-                    if settled or _version_of(folder) == snapshot.version:
+                    if settled or store.current_version(folder) == snapshot.version:
                         raise
                     continue
-                if settled or _version_of(folder) == snapshot.version:
+                if settled or store.current_version(folder) == snapshot.version:
                     break
                 self.close()
         except BaseException:
@@ -583,7 +583,7 @@ class Collection:
                 raise io.UnsupportedOperation(
                     f"{target} was opened read-only (writable=False); open it with "
                     "writable=True to save in place, or save(path) to another folder")
-            _refuse_foreign(target)
+            store.refuse_foreign(target)
             target.mkdir(parents=True, exist_ok=True)
             lock = None if (in_place and self._lock is not None) else store.FolderLock(target)
             try:
@@ -601,7 +601,8 @@ class Collection:
                     # Once the new manifest is visible (even if a later fsync failed), the log
                     # must be written against the new snapshot: lines naming the old one
                     # would be skipped.
-                    if (in_place or self._path is None) and _version_of(target) == version:
+                    committed = store.current_version(target) == version
+                    if (in_place or self._path is None) and committed:
                         if self._writer is not None:
                             self._writer.close()
                             self._writer = None
@@ -655,30 +656,5 @@ def _is_external(index: Index) -> bool:
     return bool(getattr(type(index), "external", index.kind == "milvus"))
 
 
-def _version_of(folder: Path) -> str | None:
-    try:
-        snapshot = store.read_snapshot(folder)
-    except (FormatError, OSError):
-        return None
-    return snapshot.version if snapshot is not None else None
-
-
 def _same_path(a: Path, b: Path) -> bool:
     return a.resolve() == b.resolve()
-
-
-def _refuse_foreign(target: Path) -> None:
-    if target.exists() and not target.is_dir():
-        raise FileExistsError(f"{target} exists and is not a folder; a collection is a folder")
-    if not target.is_dir() or not any(target.iterdir()):
-        return
-    if not (target / store.MANIFEST).is_file():
-        raise FileExistsError(f"{target} is a folder that is not an everyvec collection (no "
-                              f"{store.MANIFEST}); refusing to write into it")
-    try:
-        snapshot = store.read_snapshot(target)
-    except FormatError:
-        snapshot = None
-    if snapshot is None:
-        raise FileExistsError(f"{target} holds plain vectors or a damaged manifest, not a "
-                              "collection; refusing to replace it")

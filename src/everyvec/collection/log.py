@@ -29,8 +29,8 @@ from typing import Any
 
 import numpy as np
 
+from everyvec._atomic import fsync_dir
 from everyvec.collection.records import check_metadata, dumps
-from everyvec.collection.store import fsync_dir
 from everyvec.errors import FormatError
 
 __all__ = ["Operation", "LogContents", "LogWriter", "upsert_line", "delete_line",

@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from everyvec._atomic import atomic_dir, atomic_file
+from everyvec._atomic import atomic_dir, atomic_file, fsync_dir
 from everyvec.collection.records import dumps
 from everyvec.errors import EveryvecError, FormatError
 from everyvec.index.base import METRICS, Index
@@ -45,7 +45,8 @@ from everyvec.vectors.formats import native
 from everyvec.vectors.vectors import Vectors
 
 __all__ = ["MANIFEST", "LOG", "LOCK", "Snapshot", "read_snapshot", "read_metadata",
-           "write_snapshot", "commit", "clean", "next_version", "fsync_dir", "FolderLock"]
+           "write_snapshot", "commit", "clean", "next_version", "current_version",
+           "refuse_foreign", "FolderLock"]
 
 logger = logging.getLogger("everyvec.collection")
 
@@ -210,7 +211,6 @@ def write_snapshot(folder: Path, version: str, vectors: Vectors,
         with open(tmp / METADATA, "w", encoding="ascii", newline="\n") as handle:
             handle.writelines(dumps(dict(m)) + "\n" for m in metadata)
         index.save(tmp / INDEX)
-        fsync_tree(tmp)  # atomic_dir fsyncs the top-level files only
     fsync_dir(folder)
     manifest = native.make_manifest(vectors.matrix.shape, files, provenance)
     manifest["collection"] = {
@@ -255,24 +255,31 @@ def clean(folder: Path, keep: str) -> None:
             logger.warning("%s: could not remove an old snapshot (%s)", item, exc)
 
 
-def fsync_dir(path: Path) -> None:
-    """Make the names in folder ``path`` durable (a no-op where folders cannot be opened)."""
-    if os.name != "posix":  # pragma: no cover - Windows cannot fsync a folder
-        return
-    fd = os.open(path, os.O_RDONLY)
+def current_version(folder: Path) -> str | None:
+    """The snapshot version ``folder``'s manifest names now, or None when unreadable."""
     try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+        snapshot = read_snapshot(folder)
+    except (FormatError, OSError):
+        return None
+    return snapshot.version if snapshot is not None else None
 
 
-def fsync_tree(path: Path) -> None:
-    """fsync every file and folder under ``path`` (folders last, deepest first)."""
-    for root, _dirs, files in os.walk(path, topdown=False):
-        for name in files:
-            with open(os.path.join(root, name), "rb") as handle:
-                os.fsync(handle.fileno())
-        fsync_dir(Path(root))
+def refuse_foreign(target: Path) -> None:
+    """Raise ``FileExistsError`` unless ``target`` is missing, empty or a collection folder."""
+    if target.exists() and not target.is_dir():
+        raise FileExistsError(f"{target} exists and is not a folder; a collection is a folder")
+    if not target.is_dir() or not any(target.iterdir()):
+        return
+    if not (target / MANIFEST).is_file():
+        raise FileExistsError(f"{target} is a folder that is not an everyvec collection (no "
+                              f"{MANIFEST}); refusing to write into it")
+    try:
+        snapshot = read_snapshot(target)
+    except FormatError:
+        snapshot = None
+    if snapshot is None:
+        raise FileExistsError(f"{target} holds plain vectors or a damaged manifest, not a "
+                              "collection; refusing to replace it")
 
 
 class FolderLock:
