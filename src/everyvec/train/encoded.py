@@ -21,7 +21,7 @@ import os
 import shutil
 import tempfile
 from array import array
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -85,6 +85,45 @@ class EncodedCorpus:
         self._memory = memory
         self._file = file
         self._folder = folder
+
+    @classmethod
+    def from_ids(cls, tokens: Any, starts: Any, names: Sequence[str]) -> EncodedCorpus:
+        """Wrap sequences that are already ids, such as random walks over a graph's nodes.
+
+        Parameters
+        ----------
+        tokens
+            Every sequence's ids, concatenated (integers in ``0..len(names)-1``).
+        starts
+            Offsets of the sequences in ``tokens``: ``starts[0] == 0``, non-decreasing,
+            ``starts[-1] == len(tokens)``; empty sequences are dropped.
+        names
+            The token of each id (distinct strings).
+
+        Raises
+        ------
+        ValueError
+            Offsets or ids out of range.
+        everyvec.CorpusError
+            No tokens at all.
+        """
+        ids = np.ascontiguousarray(tokens, dtype=np.int32)
+        offsets = np.asarray(starts, dtype=np.int64)
+        if ids.ndim != 1 or offsets.ndim != 1 or len(offsets) < 1:
+            raise ValueError("tokens and starts must be 1-d arrays (starts holds at least 0)")
+        if offsets[0] != 0 or offsets[-1] != len(ids) or np.any(np.diff(offsets) < 0):
+            raise ValueError("starts must begin at 0, never decrease and end at len(tokens) "
+                             f"= {len(ids)}")
+        if not len(ids):
+            raise CorpusError("the corpus is empty: it holds no tokens")
+        names = list(names)
+        if ids.min() < 0 or ids.max() >= len(names):
+            raise ValueError(f"token ids must lie in 0..{len(names) - 1} (one name per id); "
+                             f"found {int(ids.min())}..{int(ids.max())}")
+        _check_token_types(names)
+        counts = np.bincount(ids, minlength=len(names)).astype(np.int64)
+        starts = np.unique(offsets)  # drops empty sequences
+        return cls(names, counts, starts, ids, None, None)
 
     @property
     def n_tokens(self) -> int:

@@ -45,7 +45,6 @@ __all__ = ["Word2Vec"]
 
 logger = logging.getLogger(__name__)
 
-_OWNER = "Word2Vec"
 _ALWAYS = 1 << 32
 
 
@@ -183,12 +182,13 @@ class Word2Vec:
         return {name: getattr(self, name) for name in self._PARAMS}
 
     def __repr__(self) -> str:
+        defaults = _defaults(type(self))
         changed = [f"{k}={v!r}" for k, v in self.get_params().items()
-                   if v != _defaults().get(k, object())]
-        return f"Word2Vec({', '.join(changed)})"
+                   if v != defaults.get(k, object())]
+        return f"{type(self).__name__}({', '.join(changed)})"
 
     def _check_params(self) -> None:
-        o = _OWNER
+        o = type(self).__name__
         check_int(self.vector_size, "vector_size", o, minimum=1)
         for name in ("sg", "hs", "cbow_mean", "shrink_windows", "shared_negatives"):
             check_bool(getattr(self, name), name, o)
@@ -227,8 +227,10 @@ class Word2Vec:
         ----------
         corpus
             A path (one sentence per line, whitespace-separated tokens; gzip/bz2/xz/zip
-            detected), a reader such as :class:`everyvec.text.Corpus`, or an iterable of token
-            lists. It is read once (twice with ``max_vocab_size``).
+            detected), a reader such as :class:`everyvec.text.Corpus`, an iterable of token
+            lists, or sequences that are already ids
+            (:meth:`everyvec.train.encoded.EncodedCorpus.from_ids`). It is read once (twice
+            with ``max_vocab_size``, except ids).
         update
             Continue training a fitted model on new text: words of ``corpus`` reaching
             ``min_count`` that are new get fresh vectors, known words' counts grow, and
@@ -258,16 +260,19 @@ class Word2Vec:
         encoded, vocab, remap = (self._encode_update(corpus) if update
                                  else self._encode_new(corpus))
         self._epochs_done = 0
-        encoded.release_tokens()
+        owned = encoded is not corpus  # a caller's EncodedCorpus stays usable
+        if owned:
+            encoded.release_tokens()
         try:
             self._prepare_weights(vocab, update)
             self._train(encoded, remap, first_epoch=0)
         finally:
-            encoded.close()
+            if owned:
+                encoded.close()
         return self
 
     def _encode_new(self, corpus: Any) -> tuple[EncodedCorpus, Vocabulary, np.ndarray]:
-        if self.max_vocab_size is None:
+        if self.max_vocab_size is None or isinstance(corpus, EncodedCorpus):
             encoded = self._read(corpus)
             return encoded, *self._vocabulary(encoded)
         sentences = as_sentences(corpus)
@@ -310,6 +315,8 @@ class Word2Vec:
         return encoded, vocab, _remap(encoded, vocab)
 
     def _read(self, corpus: Any, known: Any = None) -> EncodedCorpus:
+        if isinstance(corpus, EncodedCorpus):
+            return corpus
         return encode_corpus(corpus, known=known, max_sentence_length=self.max_sentence_length,
                              progress=self.progress)
 
@@ -349,8 +356,8 @@ class Word2Vec:
             lengths = np.zeros(len(vocab), np.int32)
         sig, logsig = sigmoid_tables()
         syn0, syn1neg, syn1 = self.input_matrix_, self.output_matrix_, self.tree_matrix_
-        window, shrink, negative, hs = (self.window, self.shrink_windows, self.negative,
-                                        self.hs)
+        window, shrink = self._window_settings(encoded)
+        negative, hs = self.negative, self.hs
         kernel = train_skipgram if self.sg else train_cbow
         flag = self.shared_negatives if self.sg else self.cbow_mean
 
@@ -367,6 +374,10 @@ class Word2Vec:
                    min_alpha=self.min_alpha, workers=self._workers(), seed=self.seed,
                    stream=(self._runs,), first_epoch=first_epoch, progress=self.progress,
                    on_epoch_end=self._epoch_done)
+
+    def _window_settings(self, encoded: EncodedCorpus) -> tuple[int, bool]:
+        """``(window, shrink)`` the kernels use; estimators built on this one may widen it."""
+        return self.window, self.shrink_windows
 
     def _epoch_done(self, report: EpochReport) -> None:
         self.report_.epochs.append(report)
@@ -452,9 +463,9 @@ class Word2Vec:
         return self
 
 
-def _defaults() -> dict[str, Any]:
+def _defaults(cls: type[Word2Vec]) -> dict[str, Any]:
     """The constructor's defaults, for a repr that shows only what was changed."""
-    signature = inspect.signature(Word2Vec.__init__)
+    signature = inspect.signature(cls.__init__)
     return {name: p.default for name, p in signature.parameters.items()
             if p.default is not inspect.Parameter.empty}
 
