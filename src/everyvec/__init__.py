@@ -8,7 +8,8 @@ The public API, in one place::
     everyvec.evaluate.analogies(vectors, everyvec.datasets.path("questions-words"))
 
 Submodules: :mod:`everyvec.text` (tokenizers, corpus readers), :mod:`everyvec.evaluate`,
-:mod:`everyvec.datasets`, :mod:`everyvec.train`. They are imported on first use.
+:mod:`everyvec.datasets`, :mod:`everyvec.train`, :mod:`everyvec.data` (interaction logs,
+graphs), :mod:`everyvec.recommend`. They are imported on first use.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from everyvec.vocab import Vocabulary
 
 __version__ = "0.1.0"
 
-_SUBMODULES = ("datasets", "evaluate", "text", "train")
+_SUBMODULES = ("data", "datasets", "evaluate", "recommend", "text", "train")
 
 __all__ = [
     "FORMATS",
@@ -41,6 +42,7 @@ __all__ = [
     "DatasetError",
     "EveryvecError",
     "FormatError",
+    "Item2Vec",
     "MissingExtraError",
     "MissingKeyError",
     "Neighbors",
@@ -50,11 +52,13 @@ __all__ = [
     "VocabularyError",
     "Word2Vec",
     "__version__",
+    "data",
     "datasets",
     "detect_format",
     "embedding_size",
     "evaluate",
     "load",
+    "recommend",
     "save",
     "text",
     "train",
@@ -65,7 +69,7 @@ def __getattr__(name: str) -> Any:
     # Submodules and estimators load lazily so `import everyvec` stays light.
     if name in _SUBMODULES:
         return importlib.import_module(f"everyvec.{name}")
-    if name in ("PPMISVD", "Word2Vec"):
+    if name in ("Item2Vec", "PPMISVD", "Word2Vec"):
         from everyvec import train
 
         return getattr(train, name)

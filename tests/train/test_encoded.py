@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from everyvec import CorpusError
-from everyvec.train.encoded import encode_corpus
+from everyvec.train.encoded import EncodedCorpus, encode_corpus
 
 sentences_strategy = st.lists(st.lists(st.sampled_from(["a", "b", "c", "dd", "é", "x y"]),
                                        max_size=12), min_size=1, max_size=30)
@@ -78,3 +78,54 @@ def test_errors_leave_no_temporary_file(tmp_path) -> None:  # type: ignore[no-un
     assert not any(tmp_path.iterdir())
     with pytest.raises(TypeError, match="path, a reader"):
         encode_corpus(42)
+
+
+# -- sequences that are already ids ------------------------------------------------------------
+
+
+def test_from_ids_trains_exactly_like_the_same_tokens() -> None:
+    from everyvec import Word2Vec
+
+    rng = np.random.default_rng(3)
+    names = [f"n{i}" for i in range(12)]
+    walks = [rng.integers(0, 12, rng.integers(2, 9)) for _ in range(300)]
+    tokens = np.concatenate(walks).astype(np.int32)
+    starts = np.concatenate([[0], np.cumsum([len(w) for w in walks])])
+    # first-seen order, as encode_corpus numbers raw tokens, so vocabulary ties break alike
+    order = list(dict.fromkeys(tokens.tolist()))
+    renumber = np.empty(12, np.int32)
+    renumber[order] = np.arange(len(order))
+    first_seen = [names[i] for i in order]
+    encoded = EncodedCorpus.from_ids(renumber[tokens], starts, first_seen)
+    params = dict(vector_size=8, sg=True, min_count=1, workers=1, epochs=2, seed=5)
+    by_ids = Word2Vec(**params).fit(encoded)
+    by_text = Word2Vec(**params).fit([[names[i] for i in w] for w in walks])
+    assert list(by_ids.vocabulary_) == list(by_text.vocabulary_)
+    np.testing.assert_array_equal(by_ids.vectors.matrix, by_text.vectors.matrix)
+    assert encoded.raw_tokens == first_seen  # the caller's corpus is left usable
+    Word2Vec(**params).fit(encoded)
+
+
+def test_from_ids_counts_and_drops_empty_sequences() -> None:
+    encoded = EncodedCorpus.from_ids([2, 0, 2, 1], [0, 2, 2, 4], ["a", "b", "c"])
+    assert encoded.counts.tolist() == [1, 1, 2]
+    assert encoded.n_sentences == 2
+    tokens, starts = encoded.read_block(0, 2)
+    assert tokens.tolist() == [2, 0, 2, 1] and starts.tolist() == [0, 2, 4]
+
+
+@pytest.mark.parametrize(("tokens", "starts", "message"), [
+    ([0, 1], [0, 1], "end at len"),
+    ([0, 1], [1, 2], "begin at 0"),
+    ([0, 1, 1], [0, 2, 1, 3], "never decrease"),
+    ([0, 5], [0, 2], "ids must lie in 0..2"),
+    ([[0, 1]], [0, 2], "1-d"),
+])
+def test_from_ids_rejects_bad_offsets_and_ids(tokens, starts, message) -> None:
+    with pytest.raises(ValueError, match=message):
+        EncodedCorpus.from_ids(tokens, starts, ["a", "b", "c"])
+
+
+def test_from_ids_empty_is_a_corpus_error() -> None:
+    with pytest.raises(CorpusError, match="empty"):
+        EncodedCorpus.from_ids([], [0], ["a"])

@@ -31,12 +31,12 @@ __all__ = [
 _LAZY = {
     "ItemKNN": "everyvec.recommend.baselines",
     "MostPopular": "everyvec.recommend.baselines",
-    "YouTubeCandidates": "everyvec.recommend.youtube",
-    "coverage": "everyvec.recommend.metrics",
-    "evaluate_recommender": "everyvec.recommend.metrics",
-    "hit_rate": "everyvec.recommend.metrics",
-    "ndcg_at_k": "everyvec.recommend.metrics",
-    "recall_at_k": "everyvec.recommend.metrics",
+    "YouTubeCandidates": "everyvec.nn.youtube",
+    "coverage": "everyvec.evaluate.recs",
+    "evaluate_recommender": "everyvec.evaluate.recs",
+    "hit_rate": "everyvec.evaluate.recs",
+    "ndcg_at_k": "everyvec.evaluate.recs",
+    "recall_at_k": "everyvec.evaluate.recs",
 }
 
 

@@ -1,0 +1,26 @@
+"""Data that is not text: interaction logs (who used which item, when) and graphs.
+
+* :class:`Interactions` — read CSV / Parquet / DataFrames of (user, item, time, rating), filter
+  them, turn them into time-ordered histories or baskets, and split them for evaluation.
+* :class:`Graph` — a compressed-sparse-row graph over string node names, read from edge lists,
+  for random walks (DeepWalk, node2vec).
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+__all__ = ["Graph", "Interactions"]
+
+_LAZY = {"Graph": "everyvec.data.graph", "Interactions": "everyvec.data.interactions"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'everyvec.data' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
