@@ -99,3 +99,19 @@ def test_clear_errors(vectors: Vectors) -> None:
         rec.recommend(["x1"], k=0)
     with pytest.raises(TypeError, match="not one string"):
         rec.recommend(["x1"], exclude="x2")
+
+
+def test_history_vectors_score_candidates_by_inner_product(vectors: Vectors) -> None:
+    # Inputs and outputs differ, as skip-gram's two matrices: the user vector comes from the
+    # history table, candidates are ranked by inner product with their own table.
+    rng = np.random.default_rng(0)
+    outputs = Vectors(KEYS, rng.normal(size=(len(KEYS), 2)).astype(np.float32))
+    rec = VectorRecommender(outputs, history_vectors=vectors, metric="dot")
+    history = ["x1", "y2"]
+    user = MATRIX[[0, 4]].mean(axis=0)
+    scores = outputs.matrix @ user
+    expected = [KEYS[i] for i in np.argsort(-scores) if KEYS[i] not in history][:3]
+    assert [item for item, _ in rec.recommend(history, 3)] == expected
+    narrow = Vectors(KEYS, np.ones((len(KEYS), 3), np.float32))
+    with pytest.raises(ValueError, match="history_vectors have 3 dimensions"):
+        VectorRecommender(vectors, history_vectors=narrow)

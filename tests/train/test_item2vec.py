@@ -118,10 +118,17 @@ def test_repr_params_and_checkpoint_keep_the_mode(tmp_path) -> None:
     np.testing.assert_array_equal(loaded.vectors.matrix, model.vectors.matrix)
 
 
-def test_recommender_from_the_item_vectors() -> None:
+@pytest.mark.parametrize("scoring", ["predict", "similar"])
+def test_recommender_from_the_item_vectors(scoring: str) -> None:
     model = Item2Vec(16, mode="set", workers=1, seed=0, epochs=5).fit(planted_baskets())
     history = ["g2_0", "g2_1", "g2_2"]
-    recs = model.recommender().recommend(history, k=5)
+    recs = model.recommender(scoring).recommend(history, k=5)
     assert len(recs) == 5
     assert not {item for item, _ in recs} & set(history)
     assert sum(group_of(item) == "g2" for item, _ in recs) >= 4
+
+
+def test_recommender_scoring_is_checked() -> None:
+    model = Item2Vec(8, workers=1, epochs=1).fit(planted_baskets(n=50))
+    with pytest.raises(ValueError, match="'scoring' parameter"):
+        model.recommender("popular")

@@ -107,7 +107,12 @@ class VectorRecommender(Recommender):
     Parameters
     ----------
     item_vectors
-        One vector per item (e.g. ``Item2Vec(...).fit(...).vectors``).
+        One vector per item (e.g. ``Item2Vec(...).fit(...).vectors``): the candidates.
+    history_vectors
+        Vectors that history items are looked up in, when they differ from the candidates'
+        (``None``: ``item_vectors``). Skip-gram's input vectors with its output vectors as
+        candidates and ``metric="dot"`` rank items by the model's own prediction of what
+        comes next (see :meth:`everyvec.Item2Vec.recommender`).
     weighting
         ``"mean"``: every history item counts the same; ``"recency"``: the item ``j`` steps
         before the last weighs ``0.5 ** (j / half_life)``.
@@ -126,8 +131,9 @@ class VectorRecommender(Recommender):
     with no known item gets an empty list, counted in :attr:`cold_users_`.
     """
 
-    def __init__(self, item_vectors: Any, *, weighting: str = "mean", half_life: float = 5.0,
-                 metric: str = "cosine", index: str | Index = "exact") -> None:
+    def __init__(self, item_vectors: Any, *, history_vectors: Any = None,
+                 weighting: str = "mean", half_life: float = 5.0, metric: str = "cosine",
+                 index: str | Index = "exact") -> None:
         owner = type(self).__name__
         self.weighting = check_choice(weighting, "weighting", owner, WEIGHTINGS)
         self.half_life = check_float(half_life, "half_life", owner, minimum=0.0)
@@ -137,11 +143,14 @@ class VectorRecommender(Recommender):
             metric = index.metric
         self.metric = check_choice(metric, "metric", owner, ("cosine", "dot", "euclidean"))
         self.item_vectors = item_vectors
-        self._matrix = np.asarray(item_vectors.matrix, dtype=np.float32)
-        if metric == "cosine":
-            norms = np.linalg.norm(self._matrix, axis=1, keepdims=True)
-            self._matrix = self._matrix / np.where(norms > 0, norms, 1.0)
-        self._row = item_vectors.key_to_index
+        self.history_vectors = item_vectors if history_vectors is None else history_vectors
+        self._matrix = _unit_rows(item_vectors.matrix, metric == "cosine")
+        self._history_matrix = (self._matrix if history_vectors is None else
+                                _unit_rows(history_vectors.matrix, metric == "cosine"))
+        if self._history_matrix.shape[1] != self._matrix.shape[1]:
+            raise ValueError(f"{owner}: history_vectors have {self._history_matrix.shape[1]} "
+                             f"dimensions, item_vectors {self._matrix.shape[1]}")
+        self._row = self.history_vectors.key_to_index
         if isinstance(index, Index):
             if len(index) != len(item_vectors):
                 raise ValueError(f"{owner}: the index holds {len(index)} keys, item_vectors "
@@ -167,8 +176,9 @@ class VectorRecommender(Recommender):
     def user_vectors(self, histories: Sequence[Sequence[str]]) -> tuple[np.ndarray, np.ndarray]:
         """``(vectors, known)``: one query vector per history, and whether it has one.
 
-        The vector of a history is the weighted mean of its known items' vectors (unit
-        length first with the cosine metric). Override to build user vectors differently.
+        The vector of a history is the weighted mean of its known items' vectors in
+        ``history_vectors`` (unit length first with the cosine metric). Override to build
+        user vectors differently.
         """
         dim = self._matrix.shape[1]
         vectors = np.zeros((len(histories), dim), np.float32)
@@ -177,7 +187,7 @@ class VectorRecommender(Recommender):
             rows = [self._row[item] for item in history if item in self._row]
             if rows:
                 w = self.weights(len(rows)).astype(np.float32)
-                vectors[u] = w @ self._matrix[rows]
+                vectors[u] = w @ self._history_matrix[rows]
                 known[u] = True
         return vectors, known
 
@@ -205,3 +215,11 @@ class VectorRecommender(Recommender):
     def similar_items(self, item: str, k: int = 10) -> Recommendation:
         """The ``k`` items nearest to ``item`` (itself left out)."""
         return self.recommend([item], k, exclude_seen=True)
+
+
+def _unit_rows(matrix: Any, normalize: bool) -> np.ndarray:
+    matrix = np.asarray(matrix, dtype=np.float32)
+    if not normalize:
+        return matrix
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    return matrix / np.where(norms > 0, norms, 1.0)

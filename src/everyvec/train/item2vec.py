@@ -158,12 +158,31 @@ class Item2Vec(Word2Vec):
         """The ``k`` items closest to ``item`` by cosine similarity."""
         return self.vectors.most_similar(item if isinstance(item, str) else str(item), topn=k)
 
-    def recommender(self, **options: Any) -> Any:
-        """A :class:`~everyvec.recommend.VectorRecommender` over the item vectors.
+    def recommender(self, scoring: str = "predict", *, weighting: str = "recency",
+                    half_life: float = 10.0, index: Any = "exact") -> Any:
+        """A :class:`~everyvec.recommend.VectorRecommender` over the trained vectors.
 
-        ``options`` go to it: ``weighting="mean"|"recency"``, ``half_life``, ``metric``,
-        ``index`` (an index spec such as ``"hnsw:M=32"``).
+        Parameters
+        ----------
+        scoring
+            ``"predict"``: the user vector is the weighted mean of the history's input
+            vectors and candidates are ranked by inner product with their *output* vectors —
+            skip-gram's own score for "this item occurs in that context", which keeps the
+            popularity the model learned (needs ``negative > 0``). ``"similar"``: cosine
+            between the mean input vector and the items' input vectors — the classic item2vec
+            similarity, better for "more like this" than for next-item prediction (on
+            MovieLens it ranks obscure items too high; see BENCHMARKS.md).
+        weighting, half_life
+            How history items are averaged (``"mean"`` or ``"recency"`` with a half-life in
+            items).
+        index
+            Index spec or :class:`~everyvec.index.Index` for the candidates.
         """
         from everyvec.recommend.base import VectorRecommender
 
-        return VectorRecommender(self.vectors, **options)
+        check_choice(scoring, "scoring", "Item2Vec.recommender", ("predict", "similar"))
+        options = {"weighting": weighting, "half_life": half_life, "index": index}
+        if scoring == "similar":
+            return VectorRecommender(self.vectors, metric="cosine", **options)
+        return VectorRecommender(self.output_vectors, history_vectors=self.vectors,
+                                 metric="dot", **options)

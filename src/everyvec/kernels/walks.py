@@ -1,0 +1,251 @@
+"""Random walks over a CSR graph: DeepWalk (first order) and node2vec (second order).
+
+One call walks a range of walks, each from its own start node, into rows of a shared output
+buffer, and releases the GIL, so the caller runs ranges on threads side by side.
+
+* **Uniform steps** (DeepWalk): the next node is a neighbour drawn with one 32-bit random
+  (multiply-and-shift, :func:`~everyvec.kernels.sampling.draw_below`).
+* **Weighted steps**: every node has a Vose alias table over its own row, laid out in two
+  arrays parallel to the CSR edge array (a threshold and an alias column per stored edge),
+  so the tables cost O(E) memory and a step costs one draw and at most two reads.
+* **node2vec** (Grover & Leskovec 2016) biases a step from ``v`` (coming from ``t``) towards
+  ``x`` by ``1/p`` when ``x == t``, ``1`` when ``t -> x`` is an edge and ``1/q`` otherwise.
+  The reference code precomputes an alias table for every edge pair ``(t, v)`` — memory
+  ``sum(degree**2)``. Here, as in KnightKing (Yang et al. 2019) and "fast node2vec", a
+  candidate ``x`` is drawn from the first-order distribution and accepted with probability
+  ``bias(x) / max(1/p, 1, 1/q)``; whether ``t -> x`` is an edge is a binary search in ``t``'s
+  sorted row. Accepted candidates follow the exact second-order distribution, with no tables
+  beyond the first-order ones. Acceptance compares a 32-bit random with an integer threshold,
+  so the twin makes the same decisions bit for bit. The first step of a walk has no ``t`` and
+  is first order.
+* **Directed graphs**: a walk that reaches a node without out-edges (a sink) stops there.
+  node2vec's middle case is the edge ``t -> x`` (the walk could have gone there directly);
+  the reference code tests ``x -> t`` instead. Undirected graphs do not tell them apart.
+
+Randomness: walk ``w`` (its position in the list of start nodes) draws from its own
+xorshift64* stream, ``derive_state(seed, stream, w)`` computed in the kernel by splitmix64, so
+walks do not depend on how they are split among threads: any thread count gives the same
+walks bit for bit.
+
+The slow twins are in :mod:`everyvec.kernels.walks_twin`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from everyvec.kernels.sampling import (
+    _MASK64,
+    _MULT,
+    _splitmix64,
+    draw_below,
+    next_state,
+    output32,
+)
+
+__all__ = [
+    "ACCEPT_ALWAYS",
+    "acceptance_thresholds",
+    "row_alias_tables",
+    "stream_prefix",
+    "walk_range",
+]
+
+#: A threshold that accepts every 32-bit random.
+ACCEPT_ALWAYS = 1 << 32
+_GOLDEN = 0x9E3779B97F4A7C15
+
+
+def acceptance_thresholds(p: float, q: float) -> np.ndarray:
+    """``uint64`` thresholds ``[return, neighbour of t, farther]``: a candidate is accepted
+    when a 32-bit random is below its threshold, ``floor(bias / max_bias * 2**32)``."""
+    biases = np.array([1.0 / p, 1.0, 1.0 / q])
+    top = biases.max()
+    out = np.empty(3, np.uint64)
+    for k, bias in enumerate(biases):
+        out[k] = ACCEPT_ALWAYS if bias == top else min(int(bias / top * 2.0**32),
+                                                       ACCEPT_ALWAYS)
+    return out
+
+
+def stream_prefix(seed: int, *stream: int) -> int:
+    """The splitmix64 chain of ``derive_state(seed, *stream, w)`` before ``w`` is mixed in;
+    the kernel finishes it per walk."""
+    z = _splitmix64(seed & _MASK64)
+    for part in stream:
+        z = _splitmix64(z ^ (part & _MASK64))
+    return z
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _splitmix(z):
+    z = z + np.uint64(_GOLDEN)
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return z ^ (z >> np.uint64(31))
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _walk_state(prefix, w):
+    """``derive_state(seed, *stream, w)`` from ``prefix = stream_prefix(seed, *stream)``."""
+    z = _splitmix(prefix ^ np.uint64(w))
+    if z == np.uint64(0):
+        z = np.uint64(_GOLDEN)
+    return z
+
+
+@njit(cache=True, nogil=True)
+def row_alias_tables(indptr, weights):
+    """Vose alias tables for every row, over the CSR edge array.
+
+    Returns ``(thresholds, aliases)`` parallel to ``indices``: a step from node ``v`` picks a
+    column ``c`` of its row uniformly, keeps it when a 32-bit random is below
+    ``thresholds[indptr[v] + c]`` and otherwise takes column ``aliases[indptr[v] + c]``
+    (a position within the row). Each row's table is built exactly as
+    :func:`~everyvec.kernels.sampling.alias_table` builds a table from that row's weights.
+    """
+    n_edges = len(weights)
+    thresholds = np.empty(n_edges, np.uint64)
+    aliases = np.empty(n_edges, np.int32)
+    longest = 0
+    for v in range(len(indptr) - 1):
+        longest = max(longest, indptr[v + 1] - indptr[v])
+    scaled = np.empty(longest, np.float64)
+    small = np.empty(longest, np.int64)
+    large = np.empty(longest, np.int64)
+    for v in range(len(indptr) - 1):
+        lo = indptr[v]
+        n = indptr[v + 1] - lo
+        if n == 0:
+            continue
+        total = 0.0
+        for i in range(n):
+            total += weights[lo + i]
+        for i in range(n):
+            scaled[i] = weights[lo + i] * n / total
+            aliases[lo + i] = i
+        n_small = 0
+        n_large = 0
+        for i in range(n):
+            if scaled[i] < 1.0:
+                small[n_small] = i
+                n_small += 1
+            else:
+                large[n_large] = i
+                n_large += 1
+        while n_small > 0 and n_large > 0:
+            n_small -= 1
+            s = small[n_small]
+            n_large -= 1
+            g = large[n_large]
+            thresholds[lo + s] = np.uint64(scaled[s] * 4294967296.0)
+            aliases[lo + s] = g
+            scaled[g] = (scaled[g] + scaled[s]) - 1.0
+            if scaled[g] < 1.0:
+                small[n_small] = g
+                n_small += 1
+            else:
+                large[n_large] = g
+                n_large += 1
+        for j in range(n_large):
+            thresholds[lo + large[j]] = np.uint64(4294967296)
+        for j in range(n_small):
+            thresholds[lo + small[j]] = np.uint64(4294967296)
+    return thresholds, aliases
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _step(x, lo, deg, weighted, thresholds, aliases):
+    """A first-order draw of a position in a row; returns ``(position, new_state)``."""
+    x = next_state(x)
+    if not weighted:
+        return draw_below(output32(x), deg), x
+    scrambled = x * np.uint64(_MULT)
+    column = np.int64(((scrambled >> np.uint64(32)) * np.uint64(deg)) >> np.uint64(32))
+    if (scrambled & np.uint64(0xFFFFFFFF)) < thresholds[lo + column]:
+        return column, x
+    return np.int64(aliases[lo + column]), x
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _in_row(indices, lo, hi, value):
+    """Binary search for ``value`` in the sorted ``indices[lo:hi]``."""
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        found = indices[mid]
+        if found == value:
+            return True
+        if found < value:
+            lo = mid + 1
+        else:
+            hi = mid
+    return False
+
+
+@njit(cache=True, nogil=True)
+def walk_range(indptr, indices, thresholds, aliases, weighted, start_nodes, first, last,
+               prefix, accept, second_order, out, lengths):
+    """Walk ``w = first..last-1`` from ``start_nodes[w]`` into ``out[w]``; set ``lengths[w]``.
+
+    Parameters
+    ----------
+    indptr, indices
+        The CSR graph (``int64`` offsets, ``int32`` neighbours sorted within rows).
+    thresholds, aliases
+        Per-row alias tables (:func:`row_alias_tables`); ignored unless ``weighted``.
+    weighted
+        Steps follow edge weights (else uniform over neighbours).
+    start_nodes
+        ``int32`` start node of every walk.
+    first, last
+        The range of walks to take.
+    prefix
+        ``stream_prefix(seed, *stream)`` as ``uint64``; walk ``w`` uses the stream
+        ``derive_state(seed, *stream, w)``.
+    accept
+        ``uint64`` acceptance thresholds of node2vec (:func:`acceptance_thresholds`).
+    second_order
+        Apply node2vec's bias (when ``p == q == 1`` it changes nothing: pass ``False``).
+    out
+        ``int32`` buffer of shape ``(walks, walk_length)``.
+    lengths
+        ``int32`` length of each walk (shorter than ``walk_length`` after a sink).
+    """
+    walk_length = out.shape[1]
+    for w in range(first, last):
+        x = _walk_state(prefix, w)
+        current = np.int64(start_nodes[w])
+        out[w, 0] = current
+        previous = np.int64(-1)
+        length = 1
+        while length < walk_length:
+            lo = indptr[current]
+            deg = indptr[current + 1] - lo
+            if deg == 0:
+                break
+            if not second_order or previous < 0:
+                k, x = _step(x, lo, deg, weighted, thresholds, aliases)
+                candidate = np.int64(indices[lo + k])
+            else:
+                plo = indptr[previous]
+                phi = indptr[previous + 1]
+                while True:
+                    k, x = _step(x, lo, deg, weighted, thresholds, aliases)
+                    candidate = np.int64(indices[lo + k])
+                    if candidate == previous:
+                        limit = accept[0]
+                    elif _in_row(indices, plo, phi, candidate):
+                        limit = accept[1]
+                    else:
+                        limit = accept[2]
+                    if limit >= np.uint64(4294967296):
+                        break
+                    x = next_state(x)
+                    if output32(x) < limit:
+                        break
+            previous = current
+            current = candidate
+            out[w, length] = current
+            length += 1
+        lengths[w] = length
