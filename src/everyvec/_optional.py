@@ -7,7 +7,8 @@ from types import ModuleType
 
 from everyvec.errors import MissingExtraError
 
-_EXTRA_OF = {"torch": "torch", "jieba": "text", "gensim": "bench", "scipy": "bench",
+_EXTRA_OF = {"torch": "torch", "jieba": "text", "gensim": "bench", "scipy": "recs",
+             "pandas": "recs", "pyarrow": "recs", "networkx": "bench",
              "faiss": "faiss", "pymilvus": "milvus", "milvus_lite": "milvus",
              "fastapi": "serve", "uvicorn": "serve", "matplotlib": "viz", "sklearn": "viz",
              "umap": "umap"}

@@ -18,6 +18,7 @@ from everyvec.cli import files as _files
 from everyvec.cli import index as _index
 from everyvec.cli import plot as _plot
 from everyvec.cli import query as _query
+from everyvec.cli import recs as _recs
 from everyvec.cli import search as _search
 from everyvec.cli import serve as _serve
 from everyvec.cli import train as _train
@@ -60,6 +61,9 @@ app.command("serve")(_serve.serve)
 app.add_typer(_index.app, name="index")
 app.add_typer(_export.app, name="export")
 app.command("plot")(_plot.plot)
+app.command("item2vec")(_recs.item2vec)
+app.command("recommend")(_recs.recommend)
+app.command("eval-recs")(_recs.eval_recs)
 
 
 def main() -> None:

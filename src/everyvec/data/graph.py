@@ -175,10 +175,11 @@ class Graph:
         if nodes is not None:
             for node in nodes:
                 index.setdefault(node if isinstance(node, str) else str(node), len(index))
-        src = np.fromiter((index.setdefault(s, len(index)) for s in src_names), np.int64,
-                          len(src_names))
-        dst = np.fromiter((index.setdefault(t, len(index)) for t in dst_names), np.int64,
-                          len(dst_names))
+        # Names are numbered in order of first appearance, line by line.
+        both = np.fromiter((index.setdefault(name, len(index))
+                            for pair in zip(src_names, dst_names, strict=True) for name in pair),
+                           np.int64, 2 * len(src_names))
+        src, dst = both[0::2], both[1::2]
         return cls._from_ids(list(index), src, dst, w, directed=directed,
                              self_loops=self_loops, duplicates=duplicates)
 

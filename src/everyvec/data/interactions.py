@@ -106,10 +106,12 @@ def _ids(values: Any) -> np.ndarray:
     arr = np.asarray(values)
     if arr.dtype.kind in "iub":
         return arr.astype(str).astype(object)
+    if arr.dtype.kind == "U":
+        return np.char.strip(arr).astype(object)
     if arr.dtype.kind == "f":
         out = np.empty(len(arr), dtype=object)
         finite = np.isfinite(arr)
-        whole = finite & (arr == np.round(arr))
+        whole = finite & (arr == np.round(arr)) & (np.abs(arr) < 2.0**53)
         out[whole] = arr[whole].astype(np.int64).astype(str)
         rest = finite & ~whole
         out[rest] = [repr(float(v)) for v in arr[rest]]
@@ -667,13 +669,17 @@ def _open_text(path: Path) -> io.TextIOBase:
 
 
 def _sniff(path: Path, head: list[str]) -> str:
-    """The separator that splits the first lines into the same number (> 1) of fields."""
+    """The separator that splits the first line into > 1 fields and most of the next lines
+    into as many (more fields wins a tie; a ragged line later gets its own clear error)."""
     lines = [line for line in head if line.strip()]
-    best, best_fields = None, 1
+    best, best_score = None, (0.5, 1)
     for sep in SEPARATORS:
-        counts = {len(row) for row in csv.reader(lines, delimiter=sep)}
-        if len(counts) == 1 and (fields := counts.pop()) > best_fields:
-            best, best_fields = sep, fields
+        counts = [len(row) for row in csv.reader(lines, delimiter=sep)]
+        if not counts:
+            break
+        score = (sum(c == counts[0] for c in counts) / len(counts), counts[0])
+        if counts[0] > 1 and score > best_score:
+            best, best_score = sep, score
     if best is None:
         raise FormatError("cannot tell the separator from the first lines (tried tab, comma, "
                           "semicolon and pipe); pass sep=", path=path)

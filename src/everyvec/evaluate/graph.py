@@ -222,7 +222,8 @@ def node_classification(vectors: Any, labels: Mapping[Any, Any], *,
         Seed of the splits.
     C, max_iter
         Inverse regularisation strength and iteration cap of scikit-learn's
-        ``LogisticRegression`` (lbfgs solver).
+        ``LogisticRegression`` (liblinear solver, as DeepWalk's scoring script: one binary
+        problem per label, and no BLAS threads to fight over).
 
     Returns
     -------
@@ -294,7 +295,7 @@ def _predict(linear: Any, multiclass: Any, X_train: np.ndarray, Y_train: np.ndar
     scores[:, always] = np.inf
     if len(seen):
         model = multiclass.OneVsRestClassifier(
-            linear.LogisticRegression(C=C, max_iter=max_iter))
+            linear.LogisticRegression(C=C, solver="liblinear", max_iter=max_iter))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             model.fit(X_train, Y_train[:, seen])
@@ -460,10 +461,9 @@ def _pair_rows(vectors: Any, pairs: Sequence[tuple[Any, Any]]) -> tuple[np.ndarr
     index = vectors.key_to_index
     rows, missing = [], 0
     for pair in pairs:
-        try:
-            u, v = pair
-        except (TypeError, ValueError):
-            raise ValueError(f"pairs must be (u, v) node pairs; got {pair!r}") from None
+        if isinstance(pair, (str, bytes)) or not isinstance(pair, Sequence) or len(pair) != 2:
+            raise ValueError(f"pairs must be (u, v) node pairs; got {pair!r}")
+        u, v = pair
         u, v = (u if isinstance(u, str) else str(u)), (v if isinstance(v, str) else str(v))
         if u in index and v in index:
             rows.append((index[u], index[v]))
@@ -546,7 +546,7 @@ def link_prediction(vectors: Any, positives: Sequence[tuple[Any, Any]],
     if len(np.unique(y[train])) < 2 or len(np.unique(y[test])) < 2:
         raise EveryvecError("too few pairs to fit on one part and measure on the other; "
                             "give more positives and negatives")
-    model = linear.LogisticRegression(C=C, max_iter=1000)
+    model = linear.LogisticRegression(C=C, solver="liblinear", max_iter=1000)
     model.fit(features[train], y[train])
     auc = metrics.roc_auc_score(y[test], model.decision_function(features[test]))
     return LinkPredictionResult(float(auc), operator, int(y[test].sum()),

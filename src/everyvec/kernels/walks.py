@@ -13,11 +13,15 @@ buffer, and releases the GIL, so the caller runs ranges on threads side by side.
   The reference code precomputes an alias table for every edge pair ``(t, v)`` — memory
   ``sum(degree**2)``. Here, as in KnightKing (Yang et al. 2019) and "fast node2vec", a
   candidate ``x`` is drawn from the first-order distribution and accepted with probability
-  ``bias(x) / max(1/p, 1, 1/q)``; whether ``t -> x`` is an edge is a binary search in ``t``'s
-  sorted row. Accepted candidates follow the exact second-order distribution, with no tables
-  beyond the first-order ones. Acceptance compares a 32-bit random with an integer threshold,
-  so the twin makes the same decisions bit for bit. The first step of a walk has no ``t`` and
-  is first order.
+  ``bias(x) / max(1, 1/q)``; whether ``t -> x`` is an edge is a binary search in ``t``'s
+  sorted row, skipped when the random falls below ``min(1, 1/q) / max(1, 1/q)`` (accepted
+  either way). When returning is favoured beyond that envelope (small ``p``), the excess is
+  KnightKing's *outlier*: a separate mass ``w(v, t) * (1/p - max(1, 1/q))`` on ``t``, tried
+  first in every round, so a small ``p`` does not make every other candidate rejected most of
+  the time. Accepted candidates follow the exact second-order distribution, with no tables
+  beyond the first-order ones. Decisions compare 32-bit randoms with integer thresholds, so
+  the twin makes the same ones bit for bit. The first step of a walk has no ``t`` and is
+  first order.
 * **Directed graphs**: a walk that reaches a node without out-edges (a sink) stops there.
   node2vec's middle case is the edge ``t -> x`` (the walk could have gone there directly);
   the reference code tests ``x -> t`` instead. Undirected graphs do not tell them apart.
@@ -46,8 +50,9 @@ from everyvec.kernels.sampling import (
 
 __all__ = [
     "ACCEPT_ALWAYS",
-    "acceptance_thresholds",
+    "node2vec_bias",
     "row_alias_tables",
+    "row_totals",
     "stream_prefix",
     "walk_range",
 ]
@@ -57,16 +62,24 @@ ACCEPT_ALWAYS = 1 << 32
 _GOLDEN = 0x9E3779B97F4A7C15
 
 
-def acceptance_thresholds(p: float, q: float) -> np.ndarray:
-    """``uint64`` thresholds ``[return, neighbour of t, farther]``: a candidate is accepted
-    when a 32-bit random is below its threshold, ``floor(bias / max_bias * 2**32)``."""
-    biases = np.array([1.0 / p, 1.0, 1.0 / q])
-    top = biases.max()
-    out = np.empty(3, np.uint64)
-    for k, bias in enumerate(biases):
-        out[k] = ACCEPT_ALWAYS if bias == top else min(int(bias / top * 2.0**32),
-                                                       ACCEPT_ALWAYS)
-    return out
+def node2vec_bias(p: float, q: float) -> tuple[np.ndarray, float, float]:
+    """The rejection-sampling constants of node2vec's bias for ``p`` and ``q``.
+
+    Returns ``(accept, bound, excess)``. The proposal envelope is ``bound = max(1, 1/q)``
+    times the first-order distribution, plus — when returning is favoured beyond it
+    (``1/p > bound``) — an outlier mass ``w(v, t) * excess`` on the previous node ``t``, with
+    ``excess = 1/p - bound``. ``accept`` holds ``uint64`` thresholds ``[return, neighbour of
+    t, farther, lower bound]``: a candidate is accepted when a 32-bit random is below its
+    threshold, ``floor(min(bias, bound) / bound * 2**32)``; below the lower bound it is
+    accepted without looking up the edge ``t -> x``.
+    """
+    biases = [1.0 / p, 1.0, 1.0 / q]
+    bound = max(biases[1], biases[2])
+    out = np.empty(4, np.uint64)
+    for k, bias in enumerate([*biases, min(biases[1], biases[2])]):
+        share = min(bias, bound) / bound
+        out[k] = ACCEPT_ALWAYS if share >= 1.0 else min(int(share * 2.0**32), ACCEPT_ALWAYS)
+    return out, bound, max(biases[0] - bound, 0.0)
 
 
 def stream_prefix(seed: int, *stream: int) -> int:
@@ -155,6 +168,18 @@ def row_alias_tables(indptr, weights):
     return thresholds, aliases
 
 
+@njit(cache=True, nogil=True)
+def row_totals(indptr, weights):
+    """``float64`` sum of each row's weights, added in row order."""
+    totals = np.zeros(len(indptr) - 1, np.float64)
+    for v in range(len(indptr) - 1):
+        total = 0.0
+        for e in range(indptr[v], indptr[v + 1]):
+            total += np.float64(weights[e])
+        totals[v] = total
+    return totals
+
+
 @njit(cache=True, nogil=True, inline="always")
 def _step(x, lo, deg, weighted, thresholds, aliases):
     """A first-order draw of a position in a row; returns ``(position, new_state)``."""
@@ -169,31 +194,34 @@ def _step(x, lo, deg, weighted, thresholds, aliases):
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _in_row(indices, lo, hi, value):
-    """Binary search for ``value`` in the sorted ``indices[lo:hi]``."""
+def _find(indices, lo, hi, value):
+    """Position of ``value`` in the sorted ``indices[lo:hi]`` (binary search), or -1."""
     while lo < hi:
         mid = (lo + hi) >> 1
         found = indices[mid]
         if found == value:
-            return True
+            return mid
         if found < value:
             lo = mid + 1
         else:
             hi = mid
-    return False
+    return -1
 
 
 @njit(cache=True, nogil=True)
-def walk_range(indptr, indices, thresholds, aliases, weighted, start_nodes, first, last,
-               prefix, accept, second_order, out, lengths):
+def walk_range(indptr, indices, weights, totals, thresholds, aliases, weighted, start_nodes,
+               first, last, prefix, accept, bound, excess, second_order, out, lengths):
     """Walk ``w = first..last-1`` from ``start_nodes[w]`` into ``out[w]``; set ``lengths[w]``.
 
     Parameters
     ----------
     indptr, indices
         The CSR graph (``int64`` offsets, ``int32`` neighbours sorted within rows).
+    weights, totals
+        Edge weights and each row's total (:func:`row_totals`); used only when
+        ``weighted`` (pass empty arrays otherwise).
     thresholds, aliases
-        Per-row alias tables (:func:`row_alias_tables`); ignored unless ``weighted``.
+        Per-row alias tables (:func:`row_alias_tables`); used only when ``weighted``.
     weighted
         Steps follow edge weights (else uniform over neighbours).
     start_nodes
@@ -203,10 +231,10 @@ def walk_range(indptr, indices, thresholds, aliases, weighted, start_nodes, firs
     prefix
         ``stream_prefix(seed, *stream)`` as ``uint64``; walk ``w`` uses the stream
         ``derive_state(seed, *stream, w)``.
-    accept
-        ``uint64`` acceptance thresholds of node2vec (:func:`acceptance_thresholds`).
+    accept, bound, excess
+        node2vec's rejection constants (:func:`node2vec_bias`).
     second_order
-        Apply node2vec's bias (when ``p == q == 1`` it changes nothing: pass ``False``).
+        Apply node2vec's bias (``p == q == 1`` changes nothing: pass ``False``).
     out
         ``int32`` buffer of shape ``(walks, walk_length)``.
     lengths
@@ -228,21 +256,36 @@ def walk_range(indptr, indices, thresholds, aliases, weighted, start_nodes, firs
                 k, x = _step(x, lo, deg, weighted, thresholds, aliases)
                 candidate = np.int64(indices[lo + k])
             else:
+                # The return outlier: the mass of stepping back beyond the envelope.
+                outlier = np.uint64(0)
+                if excess > 0.0:
+                    back = _find(indices, lo, lo + deg, previous)
+                    if back >= 0:
+                        w_back = np.float64(weights[back]) if weighted else 1.0
+                        total = totals[current] if weighted else np.float64(deg)
+                        mass = w_back * excess
+                        outlier = np.uint64(mass / (bound * total + mass) * 4294967296.0)
                 plo = indptr[previous]
                 phi = indptr[previous + 1]
                 while True:
+                    if outlier > np.uint64(0):
+                        x = next_state(x)
+                        if output32(x) < outlier:
+                            candidate = previous
+                            break
                     k, x = _step(x, lo, deg, weighted, thresholds, aliases)
                     candidate = np.int64(indices[lo + k])
-                    if candidate == previous:
-                        limit = accept[0]
-                    elif _in_row(indices, plo, phi, candidate):
-                        limit = accept[1]
-                    else:
-                        limit = accept[2]
-                    if limit >= np.uint64(4294967296):
-                        break
                     x = next_state(x)
-                    if output32(x) < limit:
+                    r = output32(x)
+                    if candidate == previous:
+                        if r < accept[0]:
+                            break
+                    elif r < accept[3]:
+                        break
+                    elif _find(indices, plo, phi, candidate) >= 0:
+                        if r < accept[1]:
+                            break
+                    elif r < accept[2]:
                         break
             previous = current
             current = candidate

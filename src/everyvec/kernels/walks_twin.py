@@ -54,14 +54,17 @@ def walks_twin(indptr: np.ndarray, indices: np.ndarray, weights: np.ndarray | No
     ``weights=None`` walks uniformly; node2vec's bias applies unless ``p == q == 1``. Walk
     ``w`` draws from ``derive_state(seed, *stream, w)``.
     """
-    from everyvec.kernels.walks import acceptance_thresholds
+    from everyvec.kernels.walks import node2vec_bias
 
     weighted = weights is not None
     if weighted:
         thresholds, aliases = row_alias_tables_twin(indptr, weights)
+        totals = [sum(float(weights[e]) for e in range(indptr[v], indptr[v + 1]))
+                  for v in range(len(indptr) - 1)]
     else:
         thresholds = aliases = np.zeros(0)
-    accept = [int(a) for a in acceptance_thresholds(p, q)]
+    accept_array, bound, excess = node2vec_bias(p, q)
+    accept = [int(a) for a in accept_array]
     second_order = not (p == 1.0 and q == 1.0)
     walks = []
     for w, start in enumerate(start_nodes.tolist()):
@@ -78,14 +81,24 @@ def walks_twin(indptr: np.ndarray, indices: np.ndarray, weights: np.ndarray | No
                 k, x = _step(x, lo, hi - lo, weighted, thresholds, aliases)
                 candidate = row[k]
             else:
+                outlier = 0
+                if excess > 0.0 and previous in row:
+                    back = lo + row.index(previous)
+                    w_back = float(weights[back]) if weighted else 1.0
+                    total = totals[current] if weighted else float(hi - lo)
+                    mass = w_back * excess
+                    outlier = int(mass / (bound * total + mass) * 4294967296.0)
                 linked = set(indices[indptr[previous]:indptr[previous + 1]].tolist())
                 while True:
+                    if outlier:
+                        x = next_state_py(x)
+                        if output32_py(x) < outlier:
+                            candidate = previous
+                            break
                     k, x = _step(x, lo, hi - lo, weighted, thresholds, aliases)
                     candidate = row[k]
-                    kind = 0 if candidate == previous else 1 if candidate in linked else 2
-                    if accept[kind] >= 1 << 32:
-                        break
                     x = next_state_py(x)
+                    kind = 0 if candidate == previous else 1 if candidate in linked else 2
                     if output32_py(x) < accept[kind]:
                         break
             previous = current

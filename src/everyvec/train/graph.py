@@ -37,8 +37,9 @@ from everyvec.data.graph import Graph
 from everyvec.errors import EveryvecError
 from everyvec.kernels.sampling import derive_state
 from everyvec.kernels.walks import (
-    acceptance_thresholds,
+    node2vec_bias,
     row_alias_tables,
+    row_totals,
     stream_prefix,
     walk_range,
 )
@@ -188,10 +189,13 @@ def random_walks(graph: Any, walk_length: int = 80, walks_per_node: int = 10, *,
     n_walks = len(starts_of)
     use_weights = weighted and graph.weights is not None
     if use_weights:
-        thresholds, aliases = row_alias_tables(graph.indptr, graph.weights.astype(np.float64))
+        weights = graph.weights
+        thresholds, aliases = row_alias_tables(graph.indptr, weights.astype(np.float64))
+        totals = row_totals(graph.indptr, weights)
     else:
+        weights, totals = np.zeros(0, np.float32), np.zeros(0, np.float64)
         thresholds, aliases = np.zeros(0, np.uint64), np.zeros(0, np.int32)
-    accept = acceptance_thresholds(float(p), float(q))
+    accept, bound, excess = node2vec_bias(float(p), float(q))
     second_order = not (p == 1 and q == 1)
     prefix = np.uint64(stream_prefix(seed, _WALK_STREAM))
     out = np.empty((n_walks, walk_length), np.int32)
@@ -199,8 +203,9 @@ def random_walks(graph: Any, walk_length: int = 80, walks_per_node: int = 10, *,
     chunks = [(lo, min(lo + _CHUNK_WALKS, n_walks)) for lo in range(0, n_walks, _CHUNK_WALKS)]
 
     def run(chunk: tuple[int, int]) -> int:
-        walk_range(graph.indptr, graph.indices, thresholds, aliases, use_weights, starts_of,
-                   chunk[0], chunk[1], prefix, accept, second_order, out, lengths)
+        walk_range(graph.indptr, graph.indices, weights, totals, thresholds, aliases,
+                   use_weights, starts_of, chunk[0], chunk[1], prefix, accept, bound, excess,
+                   second_order, out, lengths)
         return chunk[1] - chunk[0]
 
     threads = workers if workers is not None else default_workers()
