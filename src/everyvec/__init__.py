@@ -40,12 +40,14 @@ __all__ = [
     "Collection",
     "CorpusError",
     "DatasetError",
+    "DeepWalk",
     "EveryvecError",
     "FormatError",
     "Item2Vec",
     "MissingExtraError",
     "MissingKeyError",
     "Neighbors",
+    "Node2Vec",
     "PPMISVD",
     "Vectors",
     "Vocabulary",
@@ -69,7 +71,7 @@ def __getattr__(name: str) -> Any:
     # Submodules and estimators load lazily so `import everyvec` stays light.
     if name in _SUBMODULES:
         return importlib.import_module(f"everyvec.{name}")
-    if name in ("Item2Vec", "PPMISVD", "Word2Vec"):
+    if name in ("DeepWalk", "Item2Vec", "Node2Vec", "PPMISVD", "Word2Vec"):
         from everyvec import train
 
         return getattr(train, name)

@@ -159,7 +159,8 @@ names = st.sampled_from(["0", "1", "2", "10", "a", "β", "x-y"])
 edge_rows = st.lists(st.tuples(names, names, st.integers(1, 9)), max_size=25)
 
 
-@settings(deadline=None, max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(deadline=None, max_examples=60,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(rows=edge_rows, weighted=st.booleans(), directed=st.booleans(), spaces=st.booleans())
 def test_read_edgelist_matches_a_dict_model(tmp_path: Path, rows, weighted: bool,
                                             directed: bool, spaces: bool) -> None:
@@ -191,3 +192,14 @@ def test_read_edgelist_matches_a_dict_model(tmp_path: Path, rows, weighted: bool
         row = g.indices[g.indptr[i]:g.indptr[i + 1]]
         assert np.all(np.diff(row) > 0)
     assert g.n_edges == (len(model) if directed else len(model) // 2)
+
+
+def test_from_ids_builds_without_strings_and_checks_ids() -> None:
+    g = Graph.from_ids(["a", "b", "c"], np.array([0, 1, 1]), np.array([1, 2, 0]), [1.0, 2.0, 3.0])
+    assert g.n_edges == 2 and g.edge_weight("a", "b") == 4.0 and g.neighbors("c") == ["b"]
+    with pytest.raises(ValueError, match=r"node ids must lie in 0..2"):
+        Graph.from_ids(["a", "b", "c"], [0, 3], [1, 1])
+    with pytest.raises(TypeError, match="integer node ids"):
+        Graph.from_ids(["a", "b"], [0.0], [1.0])
+    with pytest.raises(ValueError, match="distinct strings"):
+        Graph.from_ids(["a", "a"], [0], [1])

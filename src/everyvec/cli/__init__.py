@@ -15,6 +15,7 @@ from everyvec.cli import demo as _demo
 from everyvec.cli import evaluate as _evaluate
 from everyvec.cli import export as _export
 from everyvec.cli import files as _files
+from everyvec.cli import graph as _graph
 from everyvec.cli import index as _index
 from everyvec.cli import plot as _plot
 from everyvec.cli import query as _query
@@ -64,6 +65,7 @@ app.command("plot")(_plot.plot)
 app.command("item2vec")(_recs.item2vec)
 app.command("recommend")(_recs.recommend)
 app.command("eval-recs")(_recs.eval_recs)
+app.command("graph")(_graph.graph)
 
 
 def main() -> None:

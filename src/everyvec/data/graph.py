@@ -184,6 +184,50 @@ class Graph:
                              self_loops=self_loops, duplicates=duplicates)
 
     @classmethod
+    def from_ids(cls, names: Sequence[str], sources: Any, targets: Any, weights: Any = None,
+                 *, directed: bool = False, self_loops: bool = False,
+                 duplicates: str = "sum") -> Graph:
+        """A graph from edges given as node ids (positions in ``names``), without strings.
+
+        Parameters
+        ----------
+        names
+            Distinct node names; node ``i`` is ``names[i]``.
+        sources, targets
+            Integer arrays of edge endpoints, each in ``0..len(names)-1``.
+        weights, directed, self_loops, duplicates
+            As in :meth:`from_edges`.
+        """
+        owner = "Graph.from_ids"
+        check_bool(directed, "directed", owner)
+        check_bool(self_loops, "self_loops", owner)
+        check_choice(duplicates, "duplicates", owner, DUPLICATES)
+        names = list(names)
+        if len(set(names)) != len(names) or not all(isinstance(x, str) for x in names):
+            raise ValueError("names must be distinct strings")
+        src = np.asarray(sources)
+        dst = np.asarray(targets)
+        if src.shape != dst.shape or src.ndim != 1:
+            raise ValueError(f"sources and targets must be 1-d arrays of the same length; got "
+                             f"shapes {src.shape} and {dst.shape}")
+        if len(src) and not (np.issubdtype(src.dtype, np.integer)
+                             and np.issubdtype(dst.dtype, np.integer)):
+            raise TypeError("sources and targets must hold integer node ids")
+        src, dst = src.astype(np.int64), dst.astype(np.int64)
+        if len(src) and (min(src.min(), dst.min()) < 0
+                         or max(src.max(), dst.max()) >= len(names)):
+            raise ValueError(f"node ids must lie in 0..{len(names) - 1}")
+        w = None
+        if weights is not None:
+            w = np.asarray(weights, dtype=np.float64)
+            if w.shape != src.shape:
+                raise ValueError("weights must hold one number per edge")
+            if not np.all(np.isfinite(w) & (w > 0)):
+                raise ValueError("edge weights must be positive and finite")
+        return cls._from_ids(names, src, dst, w, directed=directed, self_loops=self_loops,
+                             duplicates=duplicates)
+
+    @classmethod
     def _from_ids(cls, names: list[str], src: np.ndarray, dst: np.ndarray,
                   weights: np.ndarray | None, *, directed: bool, self_loops: bool = False,
                   duplicates: str = "sum") -> Graph:

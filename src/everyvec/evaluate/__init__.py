@@ -1,4 +1,5 @@
-"""Intrinsic evaluation of word vectors: analogies and word-pair similarity.
+"""Evaluation: word vectors (analogies, word-pair similarity), node vectors (node
+classification, link prediction) and recommenders (recall, NDCG, hit rate, coverage).
 
 Example (``vectors`` is an :class:`everyvec.Vectors`)::
 
@@ -9,19 +10,36 @@ Example (``vectors`` is an :class:`everyvec.Vectors`)::
 """
 
 from everyvec.evaluate.analogy import AnalogyResult, SectionScore, analogies
+from everyvec.evaluate.graph import (
+    LinkPredictionResult,
+    NodeClassificationResult,
+    link_prediction,
+    node_classification,
+    read_labels,
+    split_edges,
+)
 from everyvec.evaluate.readers import read_analogies, read_word_pairs
+from everyvec.evaluate.recs import RecsReport, evaluate_recommender
 from everyvec.evaluate.similarity import WordPairResult, word_pairs
 from everyvec.evaluate.stats import pearson, rankdata, spearman
 
 __all__ = [
     "AnalogyResult",
+    "LinkPredictionResult",
+    "NodeClassificationResult",
+    "RecsReport",
     "SectionScore",
     "WordPairResult",
     "analogies",
+    "evaluate_recommender",
+    "link_prediction",
+    "node_classification",
     "pearson",
     "rankdata",
     "read_analogies",
+    "read_labels",
     "read_word_pairs",
     "spearman",
+    "split_edges",
     "word_pairs",
 ]

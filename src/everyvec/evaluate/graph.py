@@ -383,9 +383,9 @@ def split_edges(graph: Any, fraction: float = 0.2, *, seed: int = 0,
     held = np.sort(candidates[:wanted])
     keep = np.ones(len(rows), bool)
     keep[held] = False
-    train = Graph._from_ids(graph.names, rows[keep], cols[keep],
-                            None if weights is None else weights[keep].astype(np.float64),
-                            directed=graph.directed, self_loops=True)
+    train = Graph.from_ids(graph.names, rows[keep], cols[keep],
+                           None if weights is None else weights[keep],
+                           directed=graph.directed, self_loops=True)
     names = graph.names
     positives = [(names[i], names[j]) for i, j in zip(rows[held].tolist(),
                                                       cols[held].tolist(), strict=True)]

@@ -208,6 +208,52 @@ def _find(indices, lo, hi, value):
     return -1
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _advance(indptr, indices, weights, totals, thresholds, aliases, weighted, accept, bound,
+             excess, second_order, current, previous, x):
+    """One step of a walk at ``current`` (coming from ``previous``, -1 at the start).
+
+    Returns ``(next node, new state)``, or ``(-1, state)`` at a node without out-edges.
+    """
+    lo = indptr[current]
+    deg = indptr[current + 1] - lo
+    if deg == 0:
+        return np.int64(-1), x
+    if not second_order or previous < 0:
+        k, x = _step(x, lo, deg, weighted, thresholds, aliases)
+        return np.int64(indices[lo + k]), x
+    # The return outlier: the mass of stepping back beyond the envelope.
+    outlier = np.uint64(0)
+    if excess > 0.0:
+        back = _find(indices, lo, lo + deg, previous)
+        if back >= 0:
+            w_back = np.float64(weights[back]) if weighted else 1.0
+            total = totals[current] if weighted else np.float64(deg)
+            mass = w_back * excess
+            outlier = np.uint64(mass / (bound * total + mass) * 4294967296.0)
+    plo = indptr[previous]
+    phi = indptr[previous + 1]
+    while True:
+        if outlier > np.uint64(0):
+            x = next_state(x)
+            if output32(x) < outlier:
+                return previous, x
+        k, x = _step(x, lo, deg, weighted, thresholds, aliases)
+        candidate = np.int64(indices[lo + k])
+        x = next_state(x)
+        r = output32(x)
+        if candidate == previous:
+            if r < accept[0]:
+                return candidate, x
+        elif r < accept[3]:
+            return candidate, x
+        elif _find(indices, plo, phi, candidate) >= 0:
+            if r < accept[1]:
+                return candidate, x
+        elif r < accept[2]:
+            return candidate, x
+
+
 @njit(cache=True, nogil=True)
 def walk_range(indptr, indices, weights, totals, thresholds, aliases, weighted, start_nodes,
                first, last, prefix, accept, bound, excess, second_order, out, lengths):
@@ -248,47 +294,12 @@ def walk_range(indptr, indices, weights, totals, thresholds, aliases, weighted, 
         previous = np.int64(-1)
         length = 1
         while length < walk_length:
-            lo = indptr[current]
-            deg = indptr[current + 1] - lo
-            if deg == 0:
+            nxt, x = _advance(indptr, indices, weights, totals, thresholds, aliases, weighted,
+                              accept, bound, excess, second_order, current, previous, x)
+            if nxt < 0:  # a sink: the walk ends here
                 break
-            if not second_order or previous < 0:
-                k, x = _step(x, lo, deg, weighted, thresholds, aliases)
-                candidate = np.int64(indices[lo + k])
-            else:
-                # The return outlier: the mass of stepping back beyond the envelope.
-                outlier = np.uint64(0)
-                if excess > 0.0:
-                    back = _find(indices, lo, lo + deg, previous)
-                    if back >= 0:
-                        w_back = np.float64(weights[back]) if weighted else 1.0
-                        total = totals[current] if weighted else np.float64(deg)
-                        mass = w_back * excess
-                        outlier = np.uint64(mass / (bound * total + mass) * 4294967296.0)
-                plo = indptr[previous]
-                phi = indptr[previous + 1]
-                while True:
-                    if outlier > np.uint64(0):
-                        x = next_state(x)
-                        if output32(x) < outlier:
-                            candidate = previous
-                            break
-                    k, x = _step(x, lo, deg, weighted, thresholds, aliases)
-                    candidate = np.int64(indices[lo + k])
-                    x = next_state(x)
-                    r = output32(x)
-                    if candidate == previous:
-                        if r < accept[0]:
-                            break
-                    elif r < accept[3]:
-                        break
-                    elif _find(indices, plo, phi, candidate) >= 0:
-                        if r < accept[1]:
-                            break
-                    elif r < accept[2]:
-                        break
             previous = current
-            current = candidate
+            current = nxt
             out[w, length] = current
             length += 1
         lengths[w] = length

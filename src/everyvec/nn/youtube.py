@@ -156,10 +156,10 @@ class YouTubeCandidates(Recommender):
         o = _OWNER
         check_int(self.embedding_dim, "embedding_dim", o, minimum=1)
         hidden = self.hidden
-        if (isinstance(hidden, (str, bytes)) or not isinstance(hidden, Iterable)
-                or any(isinstance(h, bool) or not isinstance(h, (int, np.integer)) or h < 1
-                       for h in hidden)):
-            raise (ValueError if isinstance(hidden, Iterable) else TypeError)(
+        if not isinstance(hidden, (list, tuple)) or any(
+                isinstance(h, bool) or not isinstance(h, (int, np.integer)) or h < 1
+                for h in hidden):
+            raise (ValueError if isinstance(hidden, (list, tuple)) else TypeError)(
                 f"The 'hidden' parameter of {o} must be a sequence of ints >= 1 (layer "
                 f"widths; () for none). Got {hidden!r}.")
         check_int(self.history_length, "history_length", o, minimum=1)
