@@ -70,3 +70,17 @@ def test_search_block_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     assert filtered and all(int(key[4:]) % 50 == 0 and int(key[4:]) % 3 for key in filtered)
     assert (tmp_path / "items" / "manifest.json").exists()
     assert "new-item" in namespace["items"].keys  # type: ignore[attr-defined]
+
+
+def test_items_and_graphs_block_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The item2vec / recommenders / node2vec tour runs on its own generated data."""
+    pytest.importorskip("sklearn")
+    pytest.importorskip("scipy")
+    monkeypatch.chdir(tmp_path)
+    namespace: dict[str, object] = {}
+    exec(compile(python_blocks()[5], "README.md", "exec"), namespace)  # noqa: S102
+    recs = namespace["recommender"].recommend(["g1_2", "g1_5"], k=5)
+    assert sum(item.startswith("g1_") for item, _ in recs) >= 4
+    result = namespace["node_classification"](namespace["nodes"].vectors, namespace["labels"],
+                                              train_fractions=(0.5,))
+    assert result.at(0.5).micro_f1 > 0.8
