@@ -79,9 +79,9 @@ class YouTubeCandidates(Recommender):
     min_count
         Items seen fewer times are dropped (never an input, a label or a candidate).
     validation_fraction
-        Share of the examples held out for early stopping on their sampled loss (0: off).
+        Share of the examples held out for early stopping on their recall@10 (0: off).
     patience
-        Epochs without a better held-out loss before training stops (the best epoch's
+        Epochs without a better held-out recall@10 before training stops (the best epoch's
         weights are kept).
     seed
         Seeds the initial weights, the shuffling, the negatives and dropout: a fixed seed
@@ -101,7 +101,8 @@ class YouTubeCandidates(Recommender):
     input_vectors_ : Vectors
         The input embedding table (averaged over a history), one row per item.
     history_ : list of dict
-        Per epoch: ``epoch``, ``loss``, ``seconds`` (and ``validation_loss``).
+        Per epoch: ``epoch``, ``loss`` (mean training loss), ``seconds``, and with
+        validation ``validation_loss`` (sampled) and ``validation_recall`` (recall@10).
     best_epoch_ : int
         The epoch whose weights the model holds.
     n_features_ : int
@@ -228,15 +229,12 @@ class YouTubeCandidates(Recommender):
         device = self._torch_device(torch)
         users, histories = _user_histories(data)
         features = _fit_features(user_features, users, len(histories))
+        mean = scale = None
         if features is not None:
-            self.feature_mean_ = features.mean(axis=0)
-            scale = features.std(axis=0)
-            self.feature_scale_ = np.where(scale > 0, scale, 1.0)
-            features = ((features - self.feature_mean_) / self.feature_scale_).astype(
-                np.float32)
-        else:
-            self.feature_mean_ = self.feature_scale_ = None
-        self.n_features_ = 0 if features is None else features.shape[1]
+            mean, scale = features.mean(axis=0), features.std(axis=0)
+            scale = np.where(scale > 0, scale, 1.0)
+            features = ((features - mean) / scale).astype(np.float32)
+        n_features = 0 if features is None else features.shape[1]
         encoded = _t.encode_histories(histories, self.min_count)
         setup = _t.Setup(self.history_length, self.negatives, self.ns_exponent, self.epochs,
                          self.batch_size, self.lr, self.weight_decay,
@@ -245,9 +243,11 @@ class YouTubeCandidates(Recommender):
         with torch.random.fork_rng(devices=rng_devices):
             torch.manual_seed(self.seed)
             net = _t.build_network(torch, len(encoded.keys), self.embedding_dim,
-                                   tuple(self.hidden), self.n_features_, self.dropout).to(device)
-            self.history_, self.best_epoch_ = _t.train(torch, net, encoded, features, setup,
-                                                       device)
+                                   tuple(self.hidden), n_features, self.dropout).to(device)
+            history, best_epoch = _t.train(torch, net, encoded, features, setup, device)
+        # Fitted state changes only once training succeeded.
+        self.feature_mean_, self.feature_scale_, self.n_features_ = mean, scale, n_features
+        self.history_, self.best_epoch_ = history, best_epoch
         self._install(net, encoded.keys, device)
         return self
 
@@ -256,16 +256,17 @@ class YouTubeCandidates(Recommender):
         net.eval()
         self.network_ = net
         self._device = device
-        provenance = {"model": _OWNER, **{k: v for k, v in self.get_params().items()
+        # Serving and save() use the parameters the network was built with, even if an
+        # attribute is changed after fit.
+        self._built_with = dict(self.get_params(), hidden=[int(h) for h in self.hidden])
+        provenance = {"model": _OWNER, **{k: v for k, v in self._built_with.items()
                                           if k not in ("progress", "device")}}
-        provenance["hidden"] = list(self.hidden)
         output = net["output"].weight.detach().cpu().numpy()
         self.item_vectors_ = Vectors(keys, output, provenance=provenance)
         self.input_vectors_ = Vectors(keys, net["input"].weight.detach().cpu().numpy()[:-1],
                                       provenance=provenance)
         self._row = self.item_vectors_.key_to_index
         self._serving = _Serving(self, self.item_vectors_, self.index)
-        self._similar: VectorRecommender | None = None
 
     # -- using it --------------------------------------------------------------------------
 
@@ -288,14 +289,13 @@ class YouTubeCandidates(Recommender):
 
     def _windows(self, histories: list[list[str]]) -> tuple[np.ndarray, np.ndarray]:
         """``(n, history_length)`` ids of each history's last known items, and which have one."""
-        pad = len(self._row)
-        windows = np.full((len(histories), self.history_length), pad, np.int64)
+        pad, length = len(self._row), self._built_with["history_length"]
+        windows = np.full((len(histories), length), pad, np.int64)
         known = np.zeros(len(histories), bool)
         for n, history in enumerate(histories):
-            rows = [self._row[item] for item in history if item in self._row]
-            rows = rows[-self.history_length:]
+            rows = [self._row[item] for item in history if item in self._row][-length:]
             if rows:
-                windows[n, self.history_length - len(rows):] = rows
+                windows[n, length - len(rows):] = rows
                 known[n] = True
         return windows, known
 
@@ -334,8 +334,8 @@ class YouTubeCandidates(Recommender):
         torch = _torch()
         windows, known = self._windows(histories)
         feats = self._serving_features(features, len(histories))
-        out = np.zeros((len(histories), self.embedding_dim), np.float32)
-        step = max(self.batch_size, 1024)
+        out = np.zeros((len(histories), self.item_vectors_.dim), np.float32)
+        step = max(self._built_with["batch_size"], 1024)
         with torch.no_grad():
             for b in range(0, len(histories), step):
                 w = torch.as_tensor(windows[b:b + step]).to(self._device)
@@ -365,8 +365,7 @@ class YouTubeCandidates(Recommender):
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write the fitted model to folder ``path`` atomically (no pickle anywhere)."""
         self._fitted("save")
-        params = self.get_params()
-        params["hidden"] = [int(h) for h in self.hidden]
+        params = dict(self._built_with)
         state = {name: t.detach().cpu().numpy() for name, t in
                  self.network_.state_dict().items()}
         config = {"format": FORMAT, "version": VERSION, "params": params,
