@@ -510,22 +510,24 @@ ANALYSIS = """
 ## Notes
 
 - *Targets* (issue 5): quality parity with gensim on the same walks — met (within the noise
-  of one training run). Everyvec at least 3× faster end to end than both gensim pipelines —
-  **not met against "everyvec walks → gensim"**, and met against the networkx pipelines only
-  for node2vec, in the first run (by the graph helper, on a 2-core machine shared with other
-  jobs: load average 3–5, with another job's process holding about one core, so the
-  "2 threads" of every contender shared roughly one core and the thread rows of the larger
-  graph show no scaling; the lead re-runs on an idle machine).
-- *Why not 3× against gensim on the same walks.* Walks take 0.1–0.2 s of the 5 s that Wiki
-  costs end to end; the rest is skip-gram (window 10, every node of every walk, no
-  subsampling), so this ratio is the word2vec kernels' ratio to gensim's on walk corpora
-  (1.8–2.4× here; 3.35× on text with window 5 and subsampling in `word2vec.md`) plus the
-  small cost of making Python lists of strings for gensim. Reaching 3× end to end needs faster
-  skip-gram kernels, not faster walks.
+  of one training run). Everyvec at least 3× faster end to end than the networkx → gensim
+  pipeline (what the `node2vec` / `deepwalk` packages do) — met in 6 of 8 runs in this run,
+  made on an otherwise idle machine: every node2vec run (4.7–13.3×) and DeepWalk on Wiki
+  (3.8×) and Europe (5.2×); not on Brazil (131 nodes: 0.15 s against 0.39 s, fixed costs
+  dominate) and USA DeepWalk (2.9×). Against "everyvec walks → gensim", where only the
+  training differs: 2.1–5.0×, 3× met in 2 of 8. An earlier run on a loaded machine gave
+  1.8–2.3× and 2.1–7.8× for the same two comparisons.
+- *Why not always 3× against gensim on the same walks.* Walks take 0.05–0.1 s of Wiki's 2.5 s
+  end to end; the rest is skip-gram (window 10, every node of every walk, no subsampling), so
+  this ratio is the word2vec kernels' ratio to gensim's on walk corpora (2.1–5.1× here;
+  3.35× on text with window 5 and subsampling in `word2vec.md`) plus the cost of making
+  Python lists of strings for gensim. gensim's own training time is noisy here: 12.2 s on the
+  Wiki DeepWalk walks and 5.9 s on the node2vec walks of the same length. Reaching 3× in
+  every run needs faster skip-gram kernels, not faster walks.
 - *Against networkx.* The uniform DeepWalk walker in Python costs 1–1.5 s on Wiki, small next
-  to gensim's training, so DeepWalk lands at 2–2.5×; node2vec's reference walker (per-edge
-  alias tables built in Python, then a NumPy draw per step) costs 3–13 s, and node2vec lands
-  at 3.5–7.8×. Walk generation alone is 16–140× faster in everyvec.
+  to gensim's training, so DeepWalk gains less; node2vec's reference walker (per-edge alias
+  tables built in Python, then a NumPy draw per step) costs 0.5–13.5 s. Walk generation alone
+  is 16–220× faster in everyvec.
 - *Memory.* everyvec keeps the walks as one int32 array (4 bytes per visited node) and the
   graph in CSR form; node2vec needs no per-edge tables (rejection sampling, see
   `everyvec/kernels/walks.py`), while the reference's tables grow with `sum(degree**2)`

@@ -183,7 +183,8 @@ efSearch (the wrapper runs the same graph search).
   strings and their dict: +233 MiB at 1M keys; the HNSW wrapper's key table adds +15 MiB on
   110k keys and +87 MiB on 1M.
 - *Word vectors are harder than clustered points for HNSW*: recall@10 0.93 at efSearch 256 vs
-  0.95 on the clustered set, likely because frequent "hub" words crowd word-vector neighbourhoods (inferred).
+  0.95 on the clustered set, likely because frequent "hub" words crowd word-vector
+  neighbourhoods (inferred).
 - One query per call is about half the batched rate for both tools, so the per-call cost is
   mostly faiss's own; the wrapper's validation and key mapping stay within the noise.
 - Noise: on this shared 2-core machine an earlier run with other jobs running gave ratios from
