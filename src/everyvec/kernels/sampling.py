@@ -26,6 +26,7 @@ __all__ = [
     "TABLE_SIZE",
     "TABLE_SCALE",
     "alias_table",
+    "fill_alias",
     "alias_table_py",
     "derive_state",
     "derive_state_py",
@@ -144,24 +145,17 @@ derive_state = derive_state_py  # seeding runs once per thread and block: Python
 # -- alias tables ---------------------------------------------------------------------------
 
 @njit(cache=True, nogil=True)
-def alias_table(weights):
-    """Vose's alias table for drawing index ``i`` with probability ``weights[i] / sum``.
-
-    Returns ``(thresholds, aliases)``: column ``c`` is chosen uniformly, then ``c`` is kept
-    when a 32-bit random is below ``thresholds[c]`` (``uint64``, at most 2**32) and
-    ``aliases[c]`` is taken otherwise.
-    """
-    n = len(weights)
+def fill_alias(weights, lo, n, thresholds, aliases, scaled, small, large):
+    """Build Vose's table for ``weights[lo:lo + n]`` into ``thresholds`` / ``aliases`` at the
+    same positions (aliases are positions within the segment). ``scaled``, ``small`` and
+    ``large`` are scratch arrays of at least ``n`` entries, so per-row tables over a CSR edge
+    array need no allocation per row."""
     total = 0.0
-    for w in weights:
-        total += w
-    scaled = np.empty(n, np.float64)
     for i in range(n):
-        scaled[i] = weights[i] * n / total
-    thresholds = np.empty(n, np.uint64)
-    aliases = np.arange(n).astype(np.int32)
-    small = np.empty(n, np.int64)
-    large = np.empty(n, np.int64)
+        total += weights[lo + i]
+    for i in range(n):
+        scaled[i] = weights[lo + i] * n / total
+        aliases[lo + i] = i
     n_small = 0
     n_large = 0
     for i in range(n):
@@ -176,8 +170,8 @@ def alias_table(weights):
         s = small[n_small]
         n_large -= 1
         g = large[n_large]
-        thresholds[s] = np.uint64(scaled[s] * 4294967296.0)
-        aliases[s] = g
+        thresholds[lo + s] = np.uint64(scaled[s] * 4294967296.0)
+        aliases[lo + s] = g
         scaled[g] = (scaled[g] + scaled[s]) - 1.0
         if scaled[g] < 1.0:
             small[n_small] = g
@@ -187,9 +181,24 @@ def alias_table(weights):
             n_large += 1
     # Leftovers are 1 up to rounding: keep them always.
     for j in range(n_large):
-        thresholds[large[j]] = np.uint64(4294967296)
+        thresholds[lo + large[j]] = np.uint64(4294967296)
     for j in range(n_small):
-        thresholds[small[j]] = np.uint64(4294967296)
+        thresholds[lo + small[j]] = np.uint64(4294967296)
+
+
+@njit(cache=True, nogil=True)
+def alias_table(weights):
+    """Vose's alias table for drawing index ``i`` with probability ``weights[i] / sum``.
+
+    Returns ``(thresholds, aliases)``: column ``c`` is chosen uniformly, then ``c`` is kept
+    when a 32-bit random is below ``thresholds[c]`` (``uint64``, at most 2**32) and
+    ``aliases[c]`` is taken otherwise.
+    """
+    n = len(weights)
+    thresholds = np.empty(n, np.uint64)
+    aliases = np.empty(n, np.int32)
+    fill_alias(weights, 0, n, thresholds, aliases, np.empty(n, np.float64),
+               np.empty(n, np.int64), np.empty(n, np.int64))
     return thresholds, aliases
 
 

@@ -44,6 +44,7 @@ from everyvec.kernels.sampling import (
     _MULT,
     _splitmix64,
     draw_below,
+    fill_alias,
     next_state,
     output32,
 )
@@ -128,43 +129,9 @@ def row_alias_tables(indptr, weights):
     small = np.empty(longest, np.int64)
     large = np.empty(longest, np.int64)
     for v in range(len(indptr) - 1):
-        lo = indptr[v]
-        n = indptr[v + 1] - lo
-        if n == 0:
-            continue
-        total = 0.0
-        for i in range(n):
-            total += weights[lo + i]
-        for i in range(n):
-            scaled[i] = weights[lo + i] * n / total
-            aliases[lo + i] = i
-        n_small = 0
-        n_large = 0
-        for i in range(n):
-            if scaled[i] < 1.0:
-                small[n_small] = i
-                n_small += 1
-            else:
-                large[n_large] = i
-                n_large += 1
-        while n_small > 0 and n_large > 0:
-            n_small -= 1
-            s = small[n_small]
-            n_large -= 1
-            g = large[n_large]
-            thresholds[lo + s] = np.uint64(scaled[s] * 4294967296.0)
-            aliases[lo + s] = g
-            scaled[g] = (scaled[g] + scaled[s]) - 1.0
-            if scaled[g] < 1.0:
-                small[n_small] = g
-                n_small += 1
-            else:
-                large[n_large] = g
-                n_large += 1
-        for j in range(n_large):
-            thresholds[lo + large[j]] = np.uint64(4294967296)
-        for j in range(n_small):
-            thresholds[lo + small[j]] = np.uint64(4294967296)
+        n = indptr[v + 1] - indptr[v]
+        if n > 0:
+            fill_alias(weights, indptr[v], n, thresholds, aliases, scaled, small, large)
     return thresholds, aliases
 
 

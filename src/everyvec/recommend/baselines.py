@@ -64,6 +64,16 @@ class _Baseline(Recommender):
         params = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
         return f"{type(self).__name__}({params})"
 
+    def _checked(self, histories: Any, k: Any, exclude_seen: Any
+                 ) -> tuple[int, bool, list[list[str]]]:
+        """Validated ``recommend_batch`` arguments, once the model is fitted."""
+        owner = f"{type(self).__name__}.recommend_batch"
+        k = check_int(k, "k", owner, minimum=1)
+        exclude_seen = check_bool(exclude_seen, "exclude_seen", owner)
+        histories = check_histories(histories, owner)
+        self._fitted()
+        return k, exclude_seen, histories
+
     def _fitted(self) -> None:
         if not hasattr(self, "items_"):
             raise EveryvecError(f"this {type(self).__name__} is not fitted yet; call "
@@ -130,11 +140,7 @@ class MostPopular(_Baseline):
 
     def recommend_batch(self, histories: Sequence[Sequence[str]], k: int = 10, *,
                         exclude_seen: bool = True) -> list[Recommendation]:
-        owner = f"{type(self).__name__}.recommend_batch"
-        k = check_int(k, "k", owner, minimum=1)
-        exclude_seen = check_bool(exclude_seen, "exclude_seen", owner)
-        histories = check_histories(histories, owner)
-        self._fitted()
+        k, exclude_seen, histories = self._checked(histories, k, exclude_seen)
         return [self._popular_fill([], self._known(h) if exclude_seen else set(), k)
                 for h in histories]
 
@@ -210,11 +216,7 @@ class ItemKNN(_Baseline):
 
     def recommend_batch(self, histories: Sequence[Sequence[str]], k: int = 10, *,
                         exclude_seen: bool = True) -> list[Recommendation]:
-        owner = f"{type(self).__name__}.recommend_batch"
-        k = check_int(k, "k", owner, minimum=1)
-        exclude_seen = check_bool(exclude_seen, "exclude_seen", owner)
-        histories = check_histories(histories, owner)
-        self._fitted()
+        k, exclude_seen, histories = self._checked(histories, k, exclude_seen)
         sparse = require("scipy.sparse", "ItemKNN")
         known = [self._known(h) for h in histories]
         n_items = len(self.items_)
