@@ -203,3 +203,12 @@ def test_from_ids_builds_without_strings_and_checks_ids() -> None:
         Graph.from_ids(["a", "b"], [0.0], [1.0])
     with pytest.raises(ValueError, match="distinct strings"):
         Graph.from_ids(["a", "a"], [0], [1])
+
+
+def test_read_edgelist_recognises_compression_by_content(tmp_path: Path) -> None:
+    import bz2
+
+    path = tmp_path / "edges.txt"  # the name says plain text; the bytes say bz2
+    path.write_bytes(bz2.compress(b"a b\nb c\n"))
+    graph = Graph.read_edgelist(path)
+    assert graph.n_nodes == 3 and graph.has_edge("a", "b") and graph.has_edge("c", "b")

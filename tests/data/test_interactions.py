@@ -355,3 +355,11 @@ def test_diginetica_sample(shared_data):
     assert (len(inter), inter.n_users, inter.n_items) == (12_391, 2_986, 7_139)
     first = inter.sequences()["1"]
     assert first[0] == "9654"  # timeframe 75848, the session's earliest view
+
+
+def test_compression_is_recognised_by_content(tmp_path):
+    import lzma
+
+    path = tmp_path / "log.csv"  # xz bytes behind a plain name
+    path.write_bytes(lzma.compress(b"user,item\nu1,a\nu1,b\n"))
+    assert Interactions.read(path).sequences() == {"u1": ["a", "b"]}

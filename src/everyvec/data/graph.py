@@ -21,15 +21,14 @@ Simplifications, on purpose:
 
 from __future__ import annotations
 
-import gzip
 import os
 from collections.abc import Iterable, Iterator, Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from everyvec._checks import check_bool, check_choice, check_token
+from everyvec._compressed import open_input
 from everyvec.errors import FormatError, MissingKeyError
 
 __all__ = ["Graph", "UnknownNodeError"]
@@ -431,17 +430,11 @@ class Graph:
 _COLUMN_NAMES = {2: "source target", 3: "source target weight"}
 
 
-def _open_binary(path: str | os.PathLike[str]) -> Any:
-    if Path(path).suffix == ".gz":
-        return gzip.open(path, "rb")
-    return open(path, "rb")
-
-
 def _edge_lines(path: str | os.PathLike[str], comment: str | None,
                 sep: str | None) -> Iterator[tuple[int, list[str]]]:
     """``(line number, fields)`` of every line with content."""
-    with _open_binary(path) as handle:
-        for lineno, raw in enumerate(handle, 1):
+    with open_input(path, buffered=True) as (stream, _):
+        for lineno, raw in enumerate(stream, 1):
             try:
                 line = raw.decode("utf-8")
             except UnicodeDecodeError as exc:

@@ -27,19 +27,10 @@ Simplifications, stated once:
 
 from __future__ import annotations
 
-import bz2
-import csv
-import datetime as dt
-import gzip
-import io
-import itertools
 import logging
-import lzma
-import math
 import os
-from array import array
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -47,197 +38,23 @@ import numpy as np
 
 from everyvec._checks import check_bool, check_float, check_int
 from everyvec._optional import require
+from everyvec.data._columns import (
+    Where,
+    column_names,
+    factorize,
+    floats_of,
+    ids_of,
+    object_floats,
+    sort_key,
+)
+from everyvec.data._reading import check_sep, read_text, table_columns
 from everyvec.errors import FormatError
 
 __all__ = ["Interactions"]
 
 logger = logging.getLogger(__name__)
 
-#: Separators tried, in this order of preference, when ``sep`` is not given.
-SEPARATORS = ("\t", ",", ";", "|")
-_SEP_NAMES = {"\t": "tab", ",": "comma", ";": "semicolon", "|": "pipe"}
-_SNIFF_LINES = 50
 _PARQUET_SUFFIXES = (".parquet", ".pq", ".parq")
-_OPENERS: dict[str, Callable[..., Any]] = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
-_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
-
-
-# -- locating bad values ---------------------------------------------------------------------
-
-class _Where:
-    """Turns a row position into an error that says where the row came from."""
-
-    def __init__(self, path: str | os.PathLike[str] | None = None,
-                 lines: Sequence[int] | None = None, what: str = "row") -> None:
-        self.path, self.lines, self.what = path, lines, what
-
-    def error(self, position: int, message: str) -> FormatError:
-        if self.lines is not None:
-            return FormatError(message, path=self.path, line=int(self.lines[position]))
-        where = f"{self.what} {position} (counting from 0)"
-        return FormatError(f"{where}: {message}", path=self.path)
-
-    def source(self) -> str | None:
-        return os.fspath(self.path) if self.path is not None else None
-
-
-# -- column conversion -----------------------------------------------------------------------
-
-def _is_null(value: Any) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value)) or (
-        type(value).__name__ in ("NAType", "NaTType"))
-
-
-def _id_text(value: Any) -> str:
-    """One id as text ('' for a missing one)."""
-    if isinstance(value, str):
-        return value.strip()
-    if _is_null(value):
-        return ""
-    if isinstance(value, (bytes, bytearray)):
-        return bytes(value).decode("utf-8").strip()
-    if isinstance(value, (float, np.floating)) and float(value).is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
-def _ids(values: Any) -> np.ndarray:
-    """Any column of ids as an object array of ``str`` ('' where missing)."""
-    arr = np.asarray(values)
-    if arr.dtype.kind in "iub":
-        return arr.astype(str).astype(object)
-    if arr.dtype.kind == "U":
-        return np.char.strip(arr).astype(object)
-    if arr.dtype.kind == "f":
-        out = np.empty(len(arr), dtype=object)
-        finite = np.isfinite(arr)
-        whole = finite & (arr == np.round(arr)) & (np.abs(arr) < 2.0**53)
-        out[whole] = arr[whole].astype(np.int64).astype(str)
-        rest = finite & ~whole
-        out[rest] = [repr(float(v)) for v in arr[rest]]
-        out[~finite] = ""
-        return out
-    return np.fromiter((_id_text(v) for v in arr.tolist()), dtype=object, count=len(arr))
-
-
-def _number(value: Any) -> float | None:
-    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
-        return float(value)
-    if isinstance(value, str):
-        try:
-            return float(value)
-        except ValueError:
-            return None
-    return None
-
-
-def _seconds(value: Any) -> float | None:
-    """A date or datetime (object or ISO text) as epoch seconds, naive times read as UTC."""
-    if isinstance(value, str):
-        try:
-            value = dt.datetime.fromisoformat(value.strip())
-        except ValueError:
-            return None
-    if isinstance(value, np.datetime64):
-        if np.isnat(value):
-            return None
-        return float(value.astype("datetime64[us]").astype(np.int64)) / 1e6
-    if isinstance(value, dt.datetime):
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=dt.UTC)
-        return (value - _EPOCH).total_seconds()
-    if isinstance(value, dt.date):
-        return float((value - _EPOCH.date()).days * 86400)
-    return None
-
-
-def _floats(values: Any, column: str, role: str, where: _Where, *,
-            dates: bool = False) -> np.ndarray:
-    """A rating (numbers) or timestamp (numbers or dates) column as ``float64``."""
-    arr = np.asarray(values)
-    kind = "a number or a date" if dates else "a number"
-
-    def missing_at(position: int) -> FormatError:
-        return where.error(position, f"the {role} column {column!r} has no value; "
-                                     f"expected {kind}")
-
-    if arr.dtype.kind in "iuf":
-        out = arr.astype(np.float64)
-    elif arr.dtype.kind == "M" and dates:
-        nat = np.isnat(arr)
-        if nat.any():
-            raise missing_at(int(np.flatnonzero(nat)[0]))
-        out = arr.astype("datetime64[us]").astype(np.int64) / 1e6
-    elif arr.dtype.kind in "OUS":
-        text = np.asarray([("" if _is_null(v) else str(v).strip()) for v in arr.tolist()],
-                          dtype=str) if arr.dtype.kind == "O" else np.char.strip(arr.astype(str))
-        empty = np.flatnonzero(text == "")
-        if len(empty):
-            raise missing_at(int(empty[0]))
-        # Parse each distinct value once: dates repeat a lot, and errors point at a row.
-        uniques, inverse = np.unique(text, return_inverse=True)
-        parsed: list[float | None] = [_number(v) for v in uniques.tolist()]
-        if dates and any(v is None for v in parsed):
-            stamps = [_seconds(v) for v in uniques.tolist()]
-            if sum(v is None for v in stamps) < sum(v is None for v in parsed):
-                parsed = stamps
-        bad = [i for i, v in enumerate(parsed) if v is None]
-        if bad:
-            first = int(np.flatnonzero(np.isin(inverse, bad))[0])
-            raise where.error(first, f"the {role} column {column!r} holds "
-                                     f"{str(text[first])!r:.60}; expected {kind}")
-        out = np.asarray(parsed, dtype=np.float64)[inverse.reshape(-1)]
-    else:
-        raise where.error(0, f"the {role} column {column!r} holds {arr.dtype} values; "
-                             f"expected {kind}")
-    nan = np.flatnonzero(np.isnan(out))
-    if len(nan):
-        raise missing_at(int(nan[0]))
-    infinite = np.flatnonzero(~np.isfinite(out))
-    if len(infinite):
-        raise where.error(int(infinite[0]), f"the {role} column {column!r} holds "
-                                            f"{out[infinite[0]]}; expected a finite number")
-    return out
-
-
-def _object_floats(values: Any) -> Any:
-    """datetime / Timestamp objects (tz-aware pandas columns) → seconds; others unchanged."""
-    arr = np.asarray(values)
-    if arr.dtype.kind != "O" or not len(arr):
-        return arr
-    sample = next((v for v in arr.tolist() if not _is_null(v)), None)
-    if isinstance(sample, (dt.date, np.datetime64)):
-        return np.asarray([np.nan if _is_null(v) else _seconds(v) for v in arr.tolist()],
-                          dtype=np.float64)
-    return arr
-
-
-def _sort_key(values: Any, column: str, where: _Where) -> np.ndarray:
-    """A tie-break column as sortable numbers: numbers and dates by value, else text."""
-    try:
-        return _floats(_object_floats(values), column, "order", where, dates=True)
-    except FormatError:
-        text = np.asarray([_id_text(v) for v in np.asarray(values).tolist()], dtype=str)
-        return np.unique(text, return_inverse=True)[1].reshape(-1).astype(np.float64)
-
-
-def _factorize(values: np.ndarray) -> tuple[np.ndarray, list[str]]:
-    """Codes in order of first appearance, and the distinct values."""
-    index: dict[str, int] = {}
-    codes = np.fromiter((index.setdefault(v, len(index)) for v in values.tolist()),
-                        dtype=np.int64, count=len(values))
-    return codes, list(index)
-
-
-def _names(value: Any, name: str) -> tuple[str, ...]:
-    if value is None:
-        return ()
-    if isinstance(value, str):
-        return (value,)
-    if isinstance(value, Iterable) and all(isinstance(v, str) for v in value):
-        return tuple(value)
-    raise TypeError(f"The {name!r} parameter of Interactions must be a column name or a list "
-                    f"of column names. Got {value!r}.")
 
 
 # -- the log -----------------------------------------------------------------------------------
@@ -282,24 +99,24 @@ class Interactions:
     @classmethod
     def _build(cls, columns: Mapping[str, Any], *, user: str, item: str,
                timestamp: str | None, rating: str | None, order: tuple[str, ...],
-               where: _Where) -> Interactions:
+               where: Where) -> Interactions:
         """Convert raw columns (any dtype), drop rows without ids, fix the time order."""
-        users, items = _ids(columns[user]), _ids(columns[item])
+        users, items = ids_of(columns[user]), ids_of(columns[item])
         keep = (users != "") & (items != "")
         dropped = int(len(keep) - keep.sum())
         if dropped:
             logger.warning("%s: dropped %d of %d rows with an empty user or item",
                            where.source() or "interactions", dropped, len(keep))
             rows = np.flatnonzero(keep)
-            where = _Where(where.path, None if where.lines is None
+            where = Where(where.path, None if where.lines is None
                            else np.asarray(where.lines)[rows], where.what)
             columns = {name: np.asarray(values)[rows] for name, values in columns.items()}
             users, items = users[rows], items[rows]
-        times = None if timestamp is None else _floats(
-            _object_floats(columns[timestamp]), timestamp, "timestamp", where, dates=True)
-        ratings = None if rating is None else _floats(columns[rating], rating, "rating", where)
+        times = None if timestamp is None else floats_of(
+            object_floats(columns[timestamp]), timestamp, "timestamp", where, dates=True)
+        ratings = None if rating is None else floats_of(columns[rating], rating, "rating", where)
         keys = [np.arange(len(users))]
-        keys += [_sort_key(columns[name], name, where) for name in reversed(order)]
+        keys += [sort_key(columns[name], name, where) for name in reversed(order)]
         if times is not None:
             keys.append(times)
         rank = np.empty(len(users), np.int64)
@@ -344,7 +161,7 @@ class Interactions:
         return cls._build(arrays, user="user", item="item",
                           timestamp="timestamp" if timestamps is not None else None,
                           rating="rating" if ratings is not None else None, order=(),
-                          where=_Where(what="position"))
+                          where=Where(what="position"))
 
     @classmethod
     def from_frame(cls, frame: Any, *, user: str = "user", item: str = "item",
@@ -367,11 +184,11 @@ class Interactions:
             Column(s) that order interactions with equal timestamps.
         """
         roles = cls._roles(user, item, timestamp, rating, order)
-        available, get = _table_columns(frame)
+        available, get = table_columns(frame)
         cls._check_columns(roles, available, None)
         columns = {name: get(name) for _, name in roles}
         return cls._build(columns, user=user, item=item, timestamp=timestamp, rating=rating,
-                          order=_names(order, "order"), where=_Where())
+                          order=column_names(order, "order"), where=Where())
 
     @classmethod
     def read(cls, path: str | os.PathLike[str], *, user: str = "user", item: str = "item",
@@ -427,15 +244,15 @@ class Interactions:
             return cls._read_parquet(path, roles, user, item, timestamp, rating, order)
         if format == "tsv" and sep is None:
             sep = "\t"
-        sep = _check_sep(sep)
+        sep = check_sep(sep)
         if names is not None:
-            names = _names(names, "names")
+            names = column_names(names, "names")
             if not names:
                 raise ValueError("The 'names' parameter of Interactions.read must name the "
                                  "columns. Got [].")
-        columns, lines = _read_text(path, sep, names, roles)
+        columns, lines = read_text(path, sep, names, roles)
         return cls._build(columns, user=user, item=item, timestamp=timestamp, rating=rating,
-                          order=_names(order, "order"), where=_Where(path, lines))
+                          order=column_names(order, "order"), where=Where(path, lines))
 
     @classmethod
     def _read_parquet(cls, path: Path, roles: list[tuple[str, str]], user: str, item: str,
@@ -448,10 +265,10 @@ class Interactions:
             raise FormatError(f"not a readable Parquet file ({exc})", path=path) from exc
         cls._check_columns(roles, available, path)
         table = pq.read_table(path, columns=list(dict.fromkeys(name for _, name in roles)))
-        _, get = _table_columns(table)
+        _, get = table_columns(table)
         columns = {name: get(name) for _, name in roles}
         return cls._build(columns, user=user, item=item, timestamp=timestamp, rating=rating,
-                          order=_names(order, "order"), where=_Where(path))
+                          order=column_names(order, "order"), where=Where(path))
 
     @staticmethod
     def _roles(user: Any, item: Any, timestamp: Any, rating: Any,
@@ -467,7 +284,7 @@ class Interactions:
                 raise TypeError(f"The {role!r} parameter of Interactions must be a column "
                                 f"name{' or None' if optional else ''}. Got {name!r}.")
             roles.append((role, name))
-        roles += [("order", name) for name in _names(order, "order")]
+        roles += [("order", name) for name in column_names(order, "order")]
         if user == item:
             raise ValueError(f"Interactions: user and item name the same column {user!r}")
         return roles
@@ -500,12 +317,12 @@ class Interactions:
 
     def _user_codes(self) -> tuple[np.ndarray, list[str]]:
         if "user" not in self._codes:
-            self._codes["user"] = _factorize(self.users)
+            self._codes["user"] = factorize(self.users)
         return self._codes["user"]
 
     def _item_codes(self) -> tuple[np.ndarray, list[str]]:
         if "item" not in self._codes:
-            self._codes["item"] = _factorize(self.items)
+            self._codes["item"] = factorize(self.items)
         return self._codes["item"]
 
     @property
@@ -624,113 +441,3 @@ class Interactions:
         from everyvec.data.splits import time_split
 
         return time_split(self, at=at, fraction=fraction)
-
-
-# -- reading tables and text -------------------------------------------------------------------
-
-def _table_columns(frame: Any) -> tuple[list[str], Callable[[str], Any]]:
-    """The column names of a table-like object and a getter returning array-likes."""
-    module = type(frame).__module__.split(".")[0]
-    if module == "polars" or (module != "pandas" and hasattr(frame, "to_arrow")
-                              and not hasattr(frame, "column")):
-        frame = frame.to_arrow()
-        module = "pyarrow"
-    if module == "pyarrow" and hasattr(frame, "column_names"):
-        table = frame
-        return list(table.column_names), lambda name: _arrow_values(table.column(name))
-    if module == "pandas" and hasattr(frame, "columns"):
-        return [str(c) for c in frame.columns], lambda name: frame[name].to_numpy()
-    if isinstance(frame, Mapping):
-        return [str(c) for c in frame], lambda name: np.asarray(
-            list(frame[name]), dtype=object)
-    raise TypeError("Interactions.from_frame takes a pandas or polars DataFrame, a pyarrow "
-                    f"Table or a mapping of columns; got {type(frame).__name__}")
-
-
-def _arrow_values(column: Any) -> np.ndarray:
-    # Nulls in an integer column come back as NaN floats, which every role handles.
-    return column.to_numpy()
-
-
-def _check_sep(sep: Any) -> str | None:
-    if sep in ("\\t", "tab"):
-        return "\t"
-    if sep is None or (isinstance(sep, str) and len(sep) == 1 and sep not in "\r\n\"'"):
-        return sep
-    raise ValueError("The 'sep' parameter of Interactions.read must be one character (or "
-                     f"'\\t') or None to guess. Got {sep!r}.")
-
-
-def _open_text(path: Path) -> io.TextIOBase:
-    opener = _OPENERS.get(path.suffix.lower())
-    if opener is not None:
-        return opener(path, "rt", encoding="utf-8-sig", newline="")
-    return open(path, encoding="utf-8-sig", newline="")  # noqa: SIM115
-
-
-def _sniff(path: Path, head: list[str]) -> str:
-    """The separator that splits the first line into > 1 fields and most of the next lines
-    into as many (more fields wins a tie; a ragged line later gets its own clear error)."""
-    lines = [line for line in head if line.strip()]
-    best, best_score = None, (0.5, 1)
-    for sep in SEPARATORS:
-        counts = [len(row) for row in csv.reader(lines, delimiter=sep)]
-        if not counts:
-            break
-        score = (sum(c == counts[0] for c in counts) / len(counts), counts[0])
-        if counts[0] > 1 and score > best_score:
-            best, best_score = sep, score
-    if best is None:
-        raise FormatError("cannot tell the separator from the first lines (tried tab, comma, "
-                          "semicolon and pipe); pass sep=", path=path)
-    logger.debug("%s: separator %s", path, _SEP_NAMES[best])
-    return best
-
-
-def _read_text(path: Path, sep: str | None, names: tuple[str, ...] | None,
-               roles: list[tuple[str, str]]) -> tuple[dict[str, list[str]], array]:
-    """The wanted columns of a delimited text file as lists of str, and each row's line."""
-    try:
-        with _open_text(path) as handle:
-            head = list(itertools.islice(handle, _SNIFF_LINES))
-            if sep is None:
-                sep = _sniff(path, head)
-            reader = csv.reader(itertools.chain(head, handle), delimiter=sep)
-            header = list(names) if names is not None else None
-            header_line = 0
-            if header is None:
-                for row in reader:
-                    if any(field.strip() for field in row):
-                        header = [field.strip() for field in row]
-                        header_line = reader.line_num
-                        break
-                else:
-                    raise FormatError("the file is empty (no header line)", path=path)
-            wanted = list(dict.fromkeys(name for _, name in roles))
-            for role, name in roles:
-                if name not in header:
-                    found = ", ".join(repr(c) for c in header)
-                    hint = ("; a file without a header line needs names=[...]"
-                            if names is None else "")
-                    raise FormatError(f"no {role} column {name!r}; columns found: {found}"
-                                      f"{hint}", path=path, line=header_line or None)
-            positions = [header.index(name) for name in wanted]
-            width = len(header)
-            columns: list[list[str]] = [[] for _ in wanted]
-            lines = array("q")
-            for row in reader:
-                if len(row) != width:
-                    if not any(field.strip() for field in row):
-                        continue  # blank line
-                    raise FormatError(f"expected {width} fields separated by "
-                                      f"{_SEP_NAMES.get(sep, repr(sep))}, found {len(row)}",
-                                      path=path, line=reader.line_num)
-                for column, position in zip(columns, positions, strict=True):
-                    column.append(row[position])
-                lines.append(reader.line_num)
-    except UnicodeDecodeError as exc:
-        raise FormatError(f"not UTF-8 text ({exc.reason} at byte {exc.start} of a block)",
-                          path=path) from exc
-    except csv.Error as exc:
-        raise FormatError(f"malformed CSV: {exc}", path=path) from exc
-    return dict(zip(wanted, columns, strict=True)), lines

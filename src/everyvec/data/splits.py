@@ -98,9 +98,9 @@ def _cutoff(inter: Interactions, at: Any) -> float:
     """``at`` (a number, a date / datetime, or ISO text) in the log's timestamp units."""
     if isinstance(at, numbers.Real) and not isinstance(at, bool):
         return check_float(at, "at", "time_split")
-    from everyvec.data.interactions import _seconds
+    from everyvec.data._columns import seconds_of
 
-    seconds = _seconds(at)
+    seconds = seconds_of(at)
     if seconds is None:
         raise ValueError("The 'at' parameter of time_split must be a number, a date, a "
                          f"datetime or ISO date text. Got {at!r}.")

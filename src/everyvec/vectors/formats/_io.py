@@ -22,6 +22,7 @@ from typing import IO, BinaryIO
 import numpy as np
 
 from everyvec._atomic import atomic_file
+from everyvec._compressed import compression_of, open_input
 from everyvec.errors import FormatError
 
 __all__ = [
@@ -39,47 +40,10 @@ BLOCK_SIZE = 4 << 20
 #: The longest line or record a reader accepts before calling the file corrupt.
 MAX_RECORD = 1 << 30
 
-_MAGIC = (
-    (b"\x1f\x8b", "gzip"),
-    (b"BZh", "bz2"),
-    (b"\xfd7zXZ\x00", "xz"),
-)
-
 _SUFFIXES = {".gz": "gzip", ".bz2": "bz2", ".xz": "xz"}
 
 # What a damaged compressed stream raises while it is being read.
 _DECOMPRESSION_ERRORS = (OSError, EOFError, zlib.error, lzma.LZMAError)
-
-
-def compression_of(path: str | os.PathLike[str]) -> str | None:
-    """``"gzip"``, ``"bz2"``, ``"xz"`` or ``None``, from the first bytes of ``path``."""
-    with open(path, "rb") as handle:
-        head = handle.read(6)
-    for magic, name in _MAGIC:
-        if head.startswith(magic):
-            return name
-    return None
-
-
-@contextlib.contextmanager
-def open_input(path: str | os.PathLike[str]) -> Iterator[tuple[BinaryIO, str | None]]:
-    """Open ``path`` for binary reading, decompressing it if its magic bytes say so.
-
-    Yields ``(stream, compression)`` where ``compression`` is ``None`` for a plain file.
-    """
-    kind = compression_of(path)
-    if kind is None:
-        stream: BinaryIO = open(path, "rb", buffering=0)
-    elif kind == "gzip":
-        stream = gzip.open(path, "rb")
-    elif kind == "bz2":
-        stream = bz2.open(path, "rb")
-    else:
-        stream = lzma.open(path, "rb")
-    try:
-        yield stream, kind
-    finally:
-        stream.close()
 
 
 @contextlib.contextmanager
