@@ -16,13 +16,16 @@ from everyvec.kernels.sampling import (
     alias_table_py,
     derive_state,
     draw_alias,
+    draw_alias_in,
     draw_alias_py,
     draw_below,
     draw_below_py,
+    finish_state,
     next_state,
     next_state_py,
     output32,
     output32_py,
+    stream_prefix,
 )
 
 SETTINGS = settings(deadline=None, max_examples=200, suppress_health_check=[HealthCheck.too_slow])
@@ -197,3 +200,24 @@ def test_sigmoid_tables() -> None:
     for f in (-sampling.MAX_EXP + 1e-6, 0.0, np.nextafter(np.float32(6), np.float32(0))):
         i = int((float(f) + sampling.MAX_EXP) * sampling.TABLE_SCALE)
         assert 0 <= i < sampling.TABLE_SIZE
+
+
+@SETTINGS
+@given(st.integers(0, 2**63), st.lists(st.integers(0, 2**40), max_size=3),
+       st.integers(0, 2**40))
+def test_finish_state_completes_the_prefix_as_derive_state(seed, parts, last) -> None:
+    prefix = np.uint64(stream_prefix(seed, *parts))
+    assert int(finish_state(prefix, np.uint64(last))) == derive_state(seed, *parts, last)
+
+
+@SETTINGS
+@given(st.lists(st.floats(1e-3, 1e3), min_size=1, max_size=20), st.integers(0, 5),
+       st.integers(1, 2**63))
+def test_draw_alias_in_reads_one_table_of_many(weights, offset, state) -> None:
+    thresholds, aliases = alias_table(np.asarray(weights))
+    # the same table stored after `offset` unrelated entries
+    padded_t = np.concatenate([np.zeros(offset, np.uint64), thresholds])
+    padded_a = np.concatenate([np.zeros(offset, np.int32), aliases])
+    x = np.uint64(state)
+    assert draw_alias_in(x, padded_t, padded_a, offset, len(weights)) == draw_alias(
+        x, thresholds, aliases)

@@ -8,12 +8,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from everyvec.data.graph import Graph
-from everyvec.kernels.sampling import alias_probabilities, derive_state
+from everyvec.kernels.sampling import alias_probabilities, derive_state, stream_prefix
 from everyvec.kernels.walks import (
     node2vec_bias,
     row_alias_tables,
     row_totals,
-    stream_prefix,
     walk_range,
 )
 from everyvec.kernels.walks_twin import row_alias_tables_twin, walks_twin

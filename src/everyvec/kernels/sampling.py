@@ -31,10 +31,13 @@ __all__ = [
     "derive_state",
     "derive_state_py",
     "draw_alias",
+    "draw_alias_in",
     "draw_below",
+    "finish_state",
     "next_state",
     "output32",
     "sigmoid_tables",
+    "stream_prefix",
 ]
 
 #: Scores beyond +-MAX_EXP are clipped (negative sampling) or skipped (hierarchical softmax).
@@ -83,15 +86,22 @@ def draw_below(r32, n):
 
 
 @njit(cache=True, nogil=True, inline="always")
-def draw_alias(x, thresholds, aliases):
-    """Draw one index from an alias table using state ``x``; return ``(index, new_state)``."""
+def draw_alias_in(x, thresholds, aliases, lo, n):
+    """Draw a position ``0..n-1`` from the alias table stored at ``thresholds[lo:lo + n]`` /
+    ``aliases[lo:lo + n]`` (one of many tables laid end to end, e.g. one per graph node);
+    return ``(position, new_state)``."""
     x = next_state(x)
     scrambled = x * np.uint64(_MULT)
-    column = np.int64(((scrambled >> np.uint64(32)) * np.uint64(len(thresholds)))
-                      >> np.uint64(32))
-    if (scrambled & np.uint64(0xFFFFFFFF)) < thresholds[column]:
+    column = np.int64(((scrambled >> np.uint64(32)) * np.uint64(n)) >> np.uint64(32))
+    if (scrambled & np.uint64(0xFFFFFFFF)) < thresholds[lo + column]:
         return column, x
-    return np.int64(aliases[column]), x
+    return np.int64(aliases[lo + column]), x
+
+
+@njit(cache=True, nogil=True, inline="always")
+def draw_alias(x, thresholds, aliases):
+    """Draw one index from an alias table using state ``x``; return ``(index, new_state)``."""
+    return draw_alias_in(x, thresholds, aliases, 0, len(thresholds))
 
 
 def next_state_py(x: int) -> int:
@@ -124,19 +134,43 @@ def draw_alias_py(x: int, thresholds: np.ndarray, aliases: np.ndarray) -> tuple[
 
 # -- seeding --------------------------------------------------------------------------------
 
+_GOLDEN = 0x9E3779B97F4A7C15
+
+
 def _splitmix64(z: int) -> int:
-    z = (z + 0x9E3779B97F4A7C15) & _MASK64
+    z = (z + _GOLDEN) & _MASK64
     z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _MASK64
     z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _MASK64
     return z ^ (z >> 31)
 
 
-def derive_state_py(seed: int, *parts: int) -> int:
-    """A non-zero xorshift state from a seed and any path of non-negative ints."""
+def stream_prefix(seed: int, *parts: int) -> int:
+    """The splitmix64 chain over ``seed`` and ``parts``: ``derive_state`` before the zero
+    check. A kernel that needs one state per item (a walk) takes the chain of the common
+    parts and finishes it per item with :func:`finish_state`."""
     z = _splitmix64(seed & _MASK64)
     for part in parts:
         z = _splitmix64(z ^ (part & _MASK64))
-    return z or 0x9E3779B97F4A7C15
+    return z
+
+
+def derive_state_py(seed: int, *parts: int) -> int:
+    """A non-zero xorshift state from a seed and any path of non-negative ints."""
+    return stream_prefix(seed, *parts) or _GOLDEN
+
+
+@njit(cache=True, nogil=True, inline="always")
+def finish_state(prefix, part):
+    """``derive_state(seed, *parts, part)`` inside a kernel, from ``prefix =
+    stream_prefix(seed, *parts)`` as ``uint64``."""
+    z = prefix ^ np.uint64(part)
+    z = z + np.uint64(_GOLDEN)
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    z = z ^ (z >> np.uint64(31))
+    if z == np.uint64(0):
+        z = np.uint64(_GOLDEN)
+    return z
 
 
 derive_state = derive_state_py  # seeding runs once per thread and block: Python is fast enough

@@ -40,11 +40,10 @@ import numpy as np
 from numba import njit
 
 from everyvec.kernels.sampling import (
-    _MASK64,
-    _MULT,
-    _splitmix64,
+    draw_alias_in,
     draw_below,
     fill_alias,
+    finish_state,
     next_state,
     output32,
 )
@@ -54,13 +53,11 @@ __all__ = [
     "node2vec_bias",
     "row_alias_tables",
     "row_totals",
-    "stream_prefix",
     "walk_range",
 ]
 
 #: A threshold that accepts every 32-bit random.
 ACCEPT_ALWAYS = 1 << 32
-_GOLDEN = 0x9E3779B97F4A7C15
 
 
 def node2vec_bias(p: float, q: float) -> tuple[np.ndarray, float, float]:
@@ -81,32 +78,6 @@ def node2vec_bias(p: float, q: float) -> tuple[np.ndarray, float, float]:
         share = min(bias, bound) / bound
         out[k] = ACCEPT_ALWAYS if share >= 1.0 else min(int(share * 2.0**32), ACCEPT_ALWAYS)
     return out, bound, max(biases[0] - bound, 0.0)
-
-
-def stream_prefix(seed: int, *stream: int) -> int:
-    """The splitmix64 chain of ``derive_state(seed, *stream, w)`` before ``w`` is mixed in;
-    the kernel finishes it per walk."""
-    z = _splitmix64(seed & _MASK64)
-    for part in stream:
-        z = _splitmix64(z ^ (part & _MASK64))
-    return z
-
-
-@njit(cache=True, nogil=True, inline="always")
-def _splitmix(z):
-    z = z + np.uint64(_GOLDEN)
-    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-    return z ^ (z >> np.uint64(31))
-
-
-@njit(cache=True, nogil=True, inline="always")
-def _walk_state(prefix, w):
-    """``derive_state(seed, *stream, w)`` from ``prefix = stream_prefix(seed, *stream)``."""
-    z = _splitmix(prefix ^ np.uint64(w))
-    if z == np.uint64(0):
-        z = np.uint64(_GOLDEN)
-    return z
 
 
 @njit(cache=True, nogil=True)
@@ -150,14 +121,10 @@ def row_totals(indptr, weights):
 @njit(cache=True, nogil=True, inline="always")
 def _step(x, lo, deg, weighted, thresholds, aliases):
     """A first-order draw of a position in a row; returns ``(position, new_state)``."""
-    x = next_state(x)
     if not weighted:
+        x = next_state(x)
         return draw_below(output32(x), deg), x
-    scrambled = x * np.uint64(_MULT)
-    column = np.int64(((scrambled >> np.uint64(32)) * np.uint64(deg)) >> np.uint64(32))
-    if (scrambled & np.uint64(0xFFFFFFFF)) < thresholds[lo + column]:
-        return column, x
-    return np.int64(aliases[lo + column]), x
+    return draw_alias_in(x, thresholds, aliases, lo, deg)
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -242,8 +209,8 @@ def walk_range(indptr, indices, weights, totals, thresholds, aliases, weighted, 
     first, last
         The range of walks to take.
     prefix
-        ``stream_prefix(seed, *stream)`` as ``uint64``; walk ``w`` uses the stream
-        ``derive_state(seed, *stream, w)``.
+        ``everyvec.kernels.sampling.stream_prefix(seed, *stream)`` as ``uint64``; walk
+        ``w`` uses the stream ``derive_state(seed, *stream, w)``.
     accept, bound, excess
         node2vec's rejection constants (:func:`node2vec_bias`).
     second_order
@@ -255,7 +222,7 @@ def walk_range(indptr, indices, weights, totals, thresholds, aliases, weighted, 
     """
     walk_length = out.shape[1]
     for w in range(first, last):
-        x = _walk_state(prefix, w)
+        x = finish_state(prefix, w)
         current = np.int64(start_nodes[w])
         out[w, 0] = current
         previous = np.int64(-1)

@@ -11,16 +11,13 @@ import numpy as np
 from everyvec.kernels.sampling import (
     alias_table_py,
     derive_state_py,
+    draw_alias_py,
     draw_below_py,
     next_state_py,
     output32_py,
 )
 
 __all__ = ["row_alias_tables_twin", "walks_twin"]
-
-_MASK64 = (1 << 64) - 1
-_MULT = 0x2545F4914F6CDD1D
-
 
 def row_alias_tables_twin(indptr: np.ndarray,
                           weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -36,14 +33,10 @@ def row_alias_tables_twin(indptr: np.ndarray,
 
 def _step(x: int, lo: int, deg: int, weighted: bool, thresholds: np.ndarray,
           aliases: np.ndarray) -> tuple[int, int]:
-    x = next_state_py(x)
     if not weighted:
+        x = next_state_py(x)
         return draw_below_py(output32_py(x), deg), x
-    scrambled = (x * _MULT) & _MASK64
-    column = ((scrambled >> 32) * deg) >> 32
-    if (scrambled & 0xFFFFFFFF) < int(thresholds[lo + column]):
-        return column, x
-    return int(aliases[lo + column]), x
+    return draw_alias_py(x, thresholds[lo:lo + deg], aliases[lo:lo + deg])
 
 
 def walks_twin(indptr: np.ndarray, indices: np.ndarray, weights: np.ndarray | None,

@@ -35,12 +35,11 @@ from everyvec._checks import check_bool, check_float, check_int
 from everyvec._progress import Meter
 from everyvec.data.graph import Graph
 from everyvec.errors import EveryvecError
-from everyvec.kernels.sampling import derive_state
+from everyvec.kernels.sampling import derive_state, stream_prefix
 from everyvec.kernels.walks import (
     node2vec_bias,
     row_alias_tables,
     row_totals,
-    stream_prefix,
     walk_range,
 )
 from everyvec.train.encoded import EncodedCorpus
