@@ -130,8 +130,10 @@
         ? error.message
         : `The server answered ${response.status} ${response.statusText}.`;
       if (!error.message && body && typeof body.detail === "string") message = body.detail;
-      throw new ApiError(response.status, error.code || "http_error", message,
-                         suggestionsOf(error, message));
+      const failure = new ApiError(response.status, error.code || "http_error", message,
+                                   suggestionsOf(error, message));
+      failure.sentKey = key; // a 401 for a key since replaced is not the new key's fault
+      throw failure;
     }
     if (body === null) {
       throw new ApiError(response.status, "bad_response", "The server's answer was not JSON.", []);
@@ -217,8 +219,11 @@
       await action(isStale);
     } catch (error) {
       if (isStale()) return;
-      if (error.status === 401) {
-        askForKey(error, name, () => guarded(name, errorNode, button, action, onSuggestion));
+      const again = () => guarded(name, errorNode, button, action, onSuggestion);
+      if (error.status === 401 && storedKey() && error.sentKey !== storedKey()) {
+        again(); // sent before the user gave the current key: try that key first
+      } else if (error.status === 401) {
+        askForKey(error, name, again);
       } else {
         showError(errorNode, error, onSuggestion);
       }
