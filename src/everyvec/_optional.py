@@ -9,6 +9,7 @@ from everyvec.errors import MissingExtraError
 
 _EXTRA_OF = {"torch": "torch", "jieba": "text", "gensim": "bench", "scipy": "recs",
              "pandas": "recs", "pyarrow": "recs", "networkx": "bench",
+             "lightgbm": "bench", "polars": "dev",
              "faiss": "faiss", "pymilvus": "milvus", "milvus_lite": "milvus",
              "fastapi": "serve", "uvicorn": "serve", "matplotlib": "viz", "sklearn": "viz",
              "umap": "umap"}

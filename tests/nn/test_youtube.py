@@ -44,15 +44,6 @@ def planted(n_users: int = 160, length: int = 12, noise: float = 0.0,
     return histories, groups
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    # These models are tiny: extra intra-op threads only add contention on a busy machine.
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 @pytest.fixture(scope="module")
 def data() -> dict[str, list[str]]:
     return planted()[0]

@@ -33,8 +33,12 @@ _SNIFF_LINES = 50
 
 # -- reading tables and text -------------------------------------------------------------------
 
-def table_columns(frame: Any) -> tuple[list[str], Callable[[str], Any]]:
-    """The column names of a table-like object and a getter returning array-likes."""
+def table_columns(frame: Any, owner: str = "Interactions.from_frame"
+                  ) -> tuple[list[str], Callable[[str], Any]]:
+    """The column names of a table-like object and a getter returning array-likes.
+
+    ``owner`` names the caller in the error for an object that is not a table.
+    """
     module = type(frame).__module__.split(".")[0]
     if module == "polars" or (module != "pandas" and hasattr(frame, "to_arrow")
                               and not hasattr(frame, "column")):
@@ -48,8 +52,8 @@ def table_columns(frame: Any) -> tuple[list[str], Callable[[str], Any]]:
     if isinstance(frame, Mapping):
         return [str(c) for c in frame], lambda name: np.asarray(
             list(frame[name]), dtype=object)
-    raise TypeError("Interactions.from_frame takes a pandas or polars DataFrame, a pyarrow "
-                    f"Table or a mapping of columns; got {type(frame).__name__}")
+    raise TypeError(f"{owner} takes a pandas or polars DataFrame, a pyarrow Table or a "
+                    f"mapping of columns; got {type(frame).__name__}")
 
 
 def _arrow_values(column: Any) -> np.ndarray:
