@@ -139,3 +139,32 @@ def test_missing_torch_names_the_extra(v, monkeypatch):
         v.to_torch()
     with pytest.raises(MissingExtraError, match="from_torch"):
         Vectors.from_torch(object(), ["a"])
+
+
+def test_frozen_rows_stay_put_while_fine_tuned_rows_move(v):
+    from everyvec.nn.training import make_optimizer
+
+    ids = torch.tensor([0, 2])
+    for freeze in (True, False):
+        emb = v.to_torch(freeze=freeze)
+        head = torch.nn.Linear(5, 1)
+        optimizer = make_optimizer(torch.nn.ModuleList([emb, head]), lr=0.1)
+        head(emb(ids)).sum().backward()
+        optimizer.step()
+        moved = not np.array_equal(emb.weight.detach().numpy(), v.matrix)
+        assert moved is (not freeze)
+
+
+def test_sparse_gradients_update_only_the_looked_up_rows(v):
+    from everyvec.nn.training import make_optimizer
+
+    emb = v.to_torch(freeze=False, sparse=True, padding_key="<pad>")
+    optimizer = make_optimizer(emb, lr=0.1)
+    assert [type(o).__name__ for o in optimizer.optimizers] == ["SparseAdam"]
+    emb(torch.tensor([[1, 4], [3, 4]])).pow(2).sum().backward()
+    assert emb.weight.grad.is_sparse
+    optimizer.step()
+    after = Vectors.from_torch(emb, KEYS)  # padding row dropped again
+    changed = [k for k in KEYS if not np.array_equal(after[k], v[k])]
+    assert changed == ["b", "d"]
+    np.testing.assert_array_equal(emb.weight[4].detach().numpy(), 0.0)  # pad row untouched

@@ -196,7 +196,7 @@ def test_min_count_drops_rare_items() -> None:
 def test_save_load_round_trip(model: YouTubeCandidates, tmp_path: Path) -> None:
     histories = [["i1", "i2"], ["i60", "i70", "i61"], ["unknown"]]
     path = model.save(tmp_path / "yt")
-    assert sorted(p.name for p in path.iterdir()) == ["config.json", "items.json", "weights"]
+    assert sorted(p.name for p in path.iterdir()) == ["arrays", "config.json", "weights"]
     loaded = YouTubeCandidates.load(path)
     assert loaded.recommend_batch(histories, k=7) == model.recommend_batch(histories, k=7)
     np.testing.assert_array_equal(loaded.item_vectors_.matrix, model.item_vectors_.matrix)
@@ -228,7 +228,7 @@ def test_save_load_with_features(tmp_path: Path) -> None:
     (lambda d: np.save(d / "weights" / "output.weight.npy",
                        np.array([{"a": 1}], dtype=object), allow_pickle=True),
      "not a readable .npy array"),
-    (lambda d: (d / "items.json").write_text('["a"]'), "expected a list of 100 item keys"),
+    (lambda d: _edit(d, items=["a"]), "'items' must be a list of 100 item keys"),
 ])
 def test_load_errors(model: YouTubeCandidates, tmp_path: Path, change, message: str) -> None:
     path = model.save(tmp_path / "yt")

@@ -16,7 +16,6 @@ optional extra, imported only when a model is fitted, loaded or used.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -25,11 +24,12 @@ from typing import Any
 
 import numpy as np
 
-from everyvec._atomic import atomic_dir
 from everyvec._checks import check_float, check_int
 from everyvec._optional import require
 from everyvec.errors import EveryvecError, FormatError
 from everyvec.nn import _youtube_training as _t
+from everyvec.nn.saved import load_weights, read_model, write_model
+from everyvec.nn.training import resolve_device
 from everyvec.recommend.base import (
     Recommendation,
     Recommender,
@@ -42,7 +42,7 @@ from everyvec.vectors.vectors import Vectors
 __all__ = ["YouTubeCandidates"]
 
 FORMAT = "everyvec.youtube-candidates"
-VERSION = 1
+VERSION = 2  # 2: items and feature statistics moved into config.json / arrays/
 _OWNER = "YouTubeCandidates"
 _PARAMS = ("embedding_dim", "hidden", "history_length", "negatives", "ns_exponent", "epochs",
            "batch_size", "lr", "weight_decay", "dropout", "min_count", "validation_fraction",
@@ -196,18 +196,7 @@ class YouTubeCandidates(Recommender):
         parse_spec(self.index)
 
     def _torch_device(self, torch: Any) -> Any:
-        if self.device.startswith("cuda"):
-            if not torch.cuda.is_available():
-                raise ValueError(f"The 'device' parameter of {_OWNER} asks for {self.device!r} "
-                                 "but CUDA is not available to torch (no GPU, or a CPU-only "
-                                 "torch build); use device='cpu'")
-            device = torch.device(self.device)
-            if device.index is not None and device.index >= torch.cuda.device_count():
-                raise ValueError(f"The 'device' parameter of {_OWNER} asks for "
-                                 f"{self.device!r} but torch sees "
-                                 f"{torch.cuda.device_count()} CUDA device(s)")
-            return device
-        return torch.device("cpu")
+        return resolve_device(self.device, _OWNER)
 
     # -- fitting ---------------------------------------------------------------------------
 
@@ -365,24 +354,13 @@ class YouTubeCandidates(Recommender):
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write the fitted model to folder ``path`` atomically (no pickle anywhere)."""
         self._fitted("save")
-        params = dict(self._built_with)
-        state = {name: t.detach().cpu().numpy() for name, t in
-                 self.network_.state_dict().items()}
-        config = {"format": FORMAT, "version": VERSION, "params": params,
-                  "n_items": len(self._row), "n_features": self.n_features_,
-                  "weights": sorted(state), "history": self.history_,
-                  "best_epoch": self.best_epoch_}
-        with atomic_dir(path) as tmp:
-            (tmp / "weights").mkdir()
-            for name, array in state.items():
-                np.save(tmp / "weights" / f"{name}.npy", array, allow_pickle=False)
-            if self.n_features_:
-                np.save(tmp / "feature_mean.npy", self.feature_mean_, allow_pickle=False)
-                np.save(tmp / "feature_scale.npy", self.feature_scale_, allow_pickle=False)
-            (tmp / "items.json").write_text(json.dumps(self.item_vectors_.keys,
-                                                       ensure_ascii=False), encoding="utf-8")
-            (tmp / "config.json").write_text(json.dumps(config, indent=2), encoding="utf-8")
-        return Path(path)
+        config = {"params": dict(self._built_with), "n_items": len(self._row),
+                  "n_features": self.n_features_, "items": self.item_vectors_.keys,
+                  "history": self.history_, "best_epoch": self.best_epoch_}
+        arrays = ({"feature_mean": self.feature_mean_, "feature_scale": self.feature_scale_}
+                  if self.n_features_ else {})
+        return write_model(path, format=FORMAT, version=VERSION, config=config,
+                           state=self.network_.state_dict(), arrays=arrays)
 
     @classmethod
     def load(cls, path: str | os.PathLike[str], *, device: str = "cpu") -> YouTubeCandidates:
@@ -470,81 +448,42 @@ def _fit_features(user_features: Any, users: list[Any] | None, n: int) -> np.nda
 
 def _read_model(cls: type[YouTubeCandidates], path: Path, device: str) -> YouTubeCandidates:
     """Rebuild a saved model; every file is checked against the config before use."""
-    if not path.is_dir():
-        raise FileNotFoundError(f"{path}: no saved {_OWNER} folder here")
+    saved = read_model(path, format=FORMAT, version=VERSION, owner=_OWNER)
     config_path = path / "config.json"
     try:
-        config = json.loads(config_path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise FormatError(f"no config.json; not a saved {_OWNER}", path=path) from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise FormatError(f"not valid JSON ({exc})", path=config_path) from None
-    if not isinstance(config, dict) or config.get("format") != FORMAT:
-        found = config.get("format") if isinstance(config, dict) else None
-        raise FormatError(f"format is {found!r}, expected {FORMAT!r}", path=config_path)
-    if config.get("version") != VERSION:
-        raise FormatError(f"format version {config.get('version')!r} is not supported (this "
-                          f"everyvec reads version {VERSION})", path=config_path)
-    try:
-        params = dict(config["params"])
-        n_items, n_features = int(config["n_items"]), int(config["n_features"])
-        names = [str(n) for n in config["weights"]]
-        history, best_epoch = list(config["history"]), int(config["best_epoch"])
+        params = dict(saved.config["params"])
+        n_items, n_features = int(saved.config["n_items"]), int(saved.config["n_features"])
+        history, best_epoch = list(saved.config["history"]), int(saved.config["best_epoch"])
         unknown = set(params) - set(_PARAMS)
         if unknown:
             raise ValueError(f"unknown parameters {sorted(unknown)}")
     except (KeyError, TypeError, ValueError) as exc:
         raise FormatError(f"config is incomplete or malformed ({exc})",
                           path=config_path) from None
+    keys = saved.config.get("items")
+    if (not isinstance(keys, list) or len(keys) != n_items
+            or not all(isinstance(k, str) for k in keys)):
+        raise FormatError(f"'items' must be a list of {n_items} item keys (str)",
+                          path=config_path)
     params["device"] = device
     model = cls(**params)
     model._check_params()
     torch = _torch()
     torch_device = model._torch_device(torch)
-    items_path = path / "items.json"
-    try:
-        keys = json.loads(items_path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise FormatError("items.json is missing", path=path) from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise FormatError(f"not valid JSON ({exc})", path=items_path) from None
-    if (not isinstance(keys, list) or len(keys) != n_items
-            or not all(isinstance(k, str) for k in keys)):
-        raise FormatError(f"expected a list of {n_items} item keys (str)", path=items_path)
     net = _t.build_network(torch, n_items, model.embedding_dim, tuple(model.hidden),
                            n_features, model.dropout)
-    expected = net.state_dict()
-    if sorted(expected) != sorted(names):
-        raise FormatError(f"weights {sorted(names)} do not match the network the parameters "
-                          f"describe ({sorted(expected)})", path=config_path)
-    state = {}
-    for name, tensor in expected.items():
-        array = _read_array(path / "weights" / f"{name}.npy")
-        if array.shape != tuple(tensor.shape):
-            raise FormatError(f"shape {array.shape}, expected {tuple(tensor.shape)}",
-                              path=path / "weights" / f"{name}.npy")
-        state[name] = torch.as_tensor(array.astype(np.float32, copy=False))
-    net.load_state_dict(state)
+    load_weights(net, saved)
     model.n_features_ = n_features
     model.feature_mean_ = model.feature_scale_ = None
     if n_features:
-        model.feature_mean_ = _read_array(path / "feature_mean.npy").astype(np.float64)
-        model.feature_scale_ = _read_array(path / "feature_scale.npy").astype(np.float64)
-        if model.feature_mean_.shape != (n_features,) or \
-                model.feature_scale_.shape != (n_features,):
+        try:
+            mean, scale = saved.arrays["feature_mean"], saved.arrays["feature_scale"]
+        except KeyError:
+            raise FormatError("the feature statistics are missing", path=path) from None
+        if mean.shape != (n_features,) or scale.shape != (n_features,):
             raise FormatError(f"feature statistics must have shape ({n_features},)", path=path)
+        model.feature_mean_, model.feature_scale_ = (mean.astype(np.float64),
+                                                     scale.astype(np.float64))
     model.history_, model.best_epoch_ = history, best_epoch
     model._install(net.to(torch_device), keys, torch_device)
     return model
-
-
-def _read_array(path: Path) -> np.ndarray:
-    try:
-        array = np.load(path, allow_pickle=False)
-    except FileNotFoundError:
-        raise FormatError("missing array file", path=path) from None
-    except (ValueError, OSError, EOFError) as exc:
-        raise FormatError(f"not a readable .npy array ({exc})", path=path) from None
-    if not np.issubdtype(array.dtype, np.floating) or not np.isfinite(array).all():
-        raise FormatError(f"expected finite floats, got dtype {array.dtype}", path=path)
-    return array
