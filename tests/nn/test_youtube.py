@@ -196,7 +196,7 @@ def test_min_count_drops_rare_items() -> None:
 def test_save_load_round_trip(model: YouTubeCandidates, tmp_path: Path) -> None:
     histories = [["i1", "i2"], ["i60", "i70", "i61"], ["unknown"]]
     path = model.save(tmp_path / "yt")
-    assert sorted(p.name for p in path.iterdir()) == ["arrays", "config.json", "weights"]
+    assert sorted(p.name for p in path.iterdir()) == ["config.json", "weights"]
     loaded = YouTubeCandidates.load(path)
     assert loaded.recommend_batch(histories, k=7) == model.recommend_batch(histories, k=7)
     np.testing.assert_array_equal(loaded.item_vectors_.matrix, model.item_vectors_.matrix)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -66,7 +66,8 @@ class SavedModel:
 
 def write_model(path: str | os.PathLike[str], *, format: str, version: int,
                 config: Mapping[str, Any], state: Mapping[str, Any],
-                arrays: Mapping[str, np.ndarray] | None = None) -> Path:
+                arrays: Mapping[str, np.ndarray] | None = None,
+                write_extra: Callable[[Path], None] | None = None) -> Path:
     """Write a model folder atomically (an interrupted save leaves the old folder intact).
 
     Parameters
@@ -81,6 +82,9 @@ def write_model(path: str | os.PathLike[str], *, format: str, version: int,
         The network's ``state_dict()`` (tensors are copied to CPU).
     arrays
         Other numeric arrays to store.
+    write_extra
+        Called with the temporary folder to add files of the model's own (e.g. a vocabulary
+        in its text format); they are renamed into place with the rest.
     """
     arrays = dict(arrays or {})
     weights = {name: _as_array(value) for name, value in state.items()}
@@ -93,9 +97,12 @@ def write_model(path: str | os.PathLike[str], *, format: str, version: int,
     text = json.dumps(body, indent=2, ensure_ascii=False, allow_nan=False)
     with atomic_dir(path) as tmp:
         for folder, items in (("weights", weights), ("arrays", arrays)):
-            (tmp / folder).mkdir()
+            if items:
+                (tmp / folder).mkdir()
             for name, array in items.items():
                 np.save(tmp / folder / f"{name}.npy", np.asarray(array), allow_pickle=False)
+        if write_extra is not None:
+            write_extra(tmp)
         (tmp / "config.json").write_text(text, encoding="utf-8")
     return Path(path)
 
