@@ -9,7 +9,8 @@ The public API, in one place::
 
 Submodules: :mod:`everyvec.text` (tokenizers, corpus readers), :mod:`everyvec.evaluate`,
 :mod:`everyvec.datasets`, :mod:`everyvec.train`, :mod:`everyvec.data` (interaction logs,
-graphs), :mod:`everyvec.recommend`. They are imported on first use.
+graphs, tables), :mod:`everyvec.recommend`, :mod:`everyvec.nn` (PyTorch models). They are
+imported on first use.
 """
 
 from __future__ import annotations
@@ -33,13 +34,14 @@ from everyvec.vocab import Vocabulary
 
 __version__ = "0.1.0"
 
-_SUBMODULES = ("data", "datasets", "evaluate", "recommend", "text", "train")
+_SUBMODULES = ("data", "datasets", "evaluate", "nn", "recommend", "text", "train")
 
 __all__ = [
     "FORMATS",
     "Collection",
     "CorpusError",
     "DatasetError",
+    "DeepFM",
     "DeepWalk",
     "EveryvecError",
     "FormatError",
@@ -49,6 +51,8 @@ __all__ = [
     "Neighbors",
     "Node2Vec",
     "PPMISVD",
+    "TabularEmbedder",
+    "TextClassifier",
     "Vectors",
     "Vocabulary",
     "VocabularyError",
@@ -60,6 +64,7 @@ __all__ = [
     "embedding_size",
     "evaluate",
     "load",
+    "nn",
     "recommend",
     "save",
     "text",
@@ -75,6 +80,10 @@ def __getattr__(name: str) -> Any:
         from everyvec import train
 
         return getattr(train, name)
+    if name in ("DeepFM", "TabularEmbedder", "TextClassifier"):
+        from everyvec import nn
+
+        return getattr(nn, name)
     if name == "Collection":
         from everyvec.collection import Collection
 

@@ -108,6 +108,7 @@ _WS353 = ("fanglanting/skip-gram-pytorch", "0a16cd6b03f56ebca1854c4b07368ea82662
 _SIMLEX = ("mrmechko/simcross", "ffc5c7598185be00260d81fd71274db32e6bceda")
 _STSB = ("sudha93/semanticTextualSimilarity", "f1ecd82418d9b84e48baef14d499d0fc23430360")
 _SIGHAN = ("francisfsjiang/TrigramSegmenter", "7fd3e0d6e790c913776dbd4b5d4dc5f8522ad4d1")
+_ADULT = ("tmcombi/tmcombi", "9a82e64c1d2c320ac9c04df72e4b2a1391d39511")
 
 _WS353_CITE = ("Finkelstein et al., Placing Search in Context: The Concept Revisited, "
                "ACM TOIS 2002")
@@ -362,6 +363,30 @@ _ALL: tuple[Dataset, ...] = (
             )
         ),
         citation="Cer et al., SemEval-2017 Task 1: Semantic Textual Similarity, 2017",
+    ),
+    Dataset(
+        "adult",
+        "UCI Adult / Census Income (1994 census extract): the official split, adult.data "
+        "(train, 32,561 rows) and adult.test (test, 16,281 rows); ', '-separated, no header, "
+        "14 features + income label, '?' marks missing values; adult.test starts with a junk "
+        "line and its labels end in '.'. Read with everyvec.data.load_adult.",
+        "CC BY 4.0 (UCI Machine Learning Repository); the mirror repository is MIT",
+        f"{_ADULT[0]} @ {_ADULT[1]} : data/adult/ (byte sizes equal the UCI originals at "
+        "https://archive.ics.uci.edu/ml/machine-learning-databases/adult/)",
+        "adult",
+        tuple(
+            DataFile(name, sha, size, _raw(*_ADULT, f"data/adult/{name}"))
+            for name, sha, size in (
+                ("adult.data",
+                 "5b00264637dbfec36bdeaab5676b0b309ff9eb788d63554ca0a249491c86603d", 3974305),
+                ("adult.test",
+                 "ceb625d3b5aeddf1e04cd5eec3268e18af4140fbde5a853a11223deeebcfe0f5", 2003152),
+                ("adult.names",
+                 "9e2f1a9198be5ae66b47b11a2e5ea5487f110f7644f9f5b07b01281af62ffb39", 5239),
+            )
+        ),
+        citation="Kohavi, Scaling Up the Accuracy of Naive-Bayes Classifiers: a Decision-Tree "
+                 "Hybrid, KDD 1996",
     ),
 )
 

@@ -22,6 +22,7 @@ from everyvec.cli import query as _query
 from everyvec.cli import recs as _recs
 from everyvec.cli import search as _search
 from everyvec.cli import serve as _serve
+from everyvec.cli import tabular as _tabular
 from everyvec.cli import train as _train
 from everyvec.cli._common import set_debug
 
@@ -66,6 +67,7 @@ app.command("item2vec")(_recs.item2vec)
 app.command("recommend")(_recs.recommend)
 app.command("eval-recs")(_recs.eval_recs)
 app.command("graph")(_graph.graph)
+app.command("entity-embed")(_tabular.entity_embed)
 
 
 def main() -> None:

@@ -4,6 +4,8 @@
   them, turn them into time-ordered histories or baskets, and split them for evaluation.
 * :class:`Graph` — a compressed-sparse-row graph over string node names, read from edge lists,
   for random walks (DeepWalk, node2vec).
+* :func:`load_adult` — the UCI Adult census table (official train/test split) as a DataFrame.
+* :func:`ctr_dataset` — generated click-through data with a known ground truth.
 """
 
 from __future__ import annotations
@@ -11,9 +13,10 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-__all__ = ["Graph", "Interactions"]
+__all__ = ["Graph", "Interactions", "ctr_dataset", "load_adult"]
 
-_LAZY = {"Graph": "everyvec.data.graph", "Interactions": "everyvec.data.interactions"}
+_LAZY = {"Graph": "everyvec.data.graph", "Interactions": "everyvec.data.interactions",
+         "ctr_dataset": "everyvec.data.synthetic", "load_adult": "everyvec.data.adult"}
 
 
 def __getattr__(name: str) -> Any:
