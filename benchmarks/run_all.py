@@ -18,15 +18,17 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
-ORDER = ("load", "evaluate", "most_similar", "word2vec", "index", "server", "recs", "graph")
+ORDER = ("load", "evaluate", "most_similar", "word2vec", "index", "server", "recs", "graph",
+         "tabular", "ctr", "text_classifier")
 
 HEADER = """# Benchmarks
 
 everyvec against the tool a user would otherwise pick (gensim 4.4, faiss-cpu, networkx
-walkers), side by side in one run on the same data and settings. Each section below was
-written by its script; the command that produced it is at the top of the section. Re-run
-all with `make bench` (`python benchmarks/run_all.py`). Timings are wall-clock on a shared
-2-core machine, so ratios matter more than absolute times; tests never assert on speed.
+walkers, LightGBM, scikit-learn), side by side in one run on the same data and settings.
+Each section below was written by its script; the command that produced it is at the top of
+the section. Re-run all with `make bench` (`python benchmarks/run_all.py`). Timings are
+wall-clock on a shared 2-core machine, so ratios matter more than absolute times; tests never
+assert on speed.
 
 Machine for the tables below: {machine}.
 """

@@ -84,3 +84,53 @@ def test_items_and_graphs_block_runs(tmp_path: Path, monkeypatch: pytest.MonkeyP
     result = namespace["node_classification"](namespace["nodes"].vectors, namespace["labels"],
                                               train_fractions=(0.5,))
     assert result.at(0.5).micro_f1 > 0.8
+
+
+@pytest.fixture()
+def one_torch_thread():
+    torch = pytest.importorskip("torch")
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # tiny models: extra threads only add contention
+    yield
+    torch.set_num_threads(threads)
+
+
+def test_embedding_bridge_block_runs(one_torch_thread, capsys: pytest.CaptureFixture[str]
+                                     ) -> None:
+    """One-hot × weight, padding, packing, length buckets, and back to Vectors."""
+    namespace: dict[str, object] = {}
+    exec(compile(python_blocks()[6], "README.md", "exec"), namespace)  # noqa: S102
+    assert capsys.readouterr().out.splitlines()[0] == "[[0, 1, 2], [1, 3, 3]] [3, 1]"
+    assert namespace["batches"].padding_share(None) > 0  # type: ignore[attr-defined]
+
+
+def test_entity_embedding_block_runs_on_the_mirror(
+        one_torch_thread, shared_data: Path, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    pytest.importorskip("pandas")
+    monkeypatch.setenv("EVERYVEC_DATA", str(shared_data))
+    monkeypatch.chdir(tmp_path)
+    exec(compile(python_blocks()[7], "README.md", "exec"), {})  # noqa: S102
+    accuracy = float(capsys.readouterr().out.split()[2])
+    assert accuracy > 0.83  # the majority class alone scores 0.76
+
+
+def test_ctr_block_runs(one_torch_thread, capsys: pytest.CaptureFixture[str]) -> None:
+    pytest.importorskip("pandas")
+    exec(compile(python_blocks()[8], "README.md", "exec"), {})  # noqa: S102
+    words = capsys.readouterr().out.split()
+    logistic, deepfm = float(words[2]), float(words[4])
+    assert deepfm > logistic + 0.05
+
+
+def test_text_classifier_block_runs(one_torch_thread, tmp_path: Path,
+                                    monkeypatch: pytest.MonkeyPatch,
+                                    capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(tmp_path)
+    exec(compile(python_blocks()[9], "README.md", "exec"), {})  # noqa: S102
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "['pos' 'neg']" and lines[-1] == "['pos']"
+    w2v_cosine, task_cosine = map(float, lines[1].split())
+    assert w2v_cosine > 0.9 and task_cosine < 0.5
+    accuracy, tuned_cosine = map(float, lines[2].split())
+    assert accuracy > 0.95 and tuned_cosine < 0.5  # fine-tuning pulled them apart
