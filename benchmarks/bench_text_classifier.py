@@ -21,7 +21,7 @@ cos(like, hate) / cos(like, love) / the verb separation in each model's word vec
 
 Writes ``benchmarks/results/text_classifier.md``.
 
-Usage: ``python benchmarks/bench_text_classifier.py [--train 3000] [--threads 2]``
+Usage: ``python benchmarks/bench_text_classifier.py [--train 3000] [--threads 1]``
 """
 
 from __future__ import annotations
@@ -91,7 +91,8 @@ def main() -> None:
     parser.add_argument("--train", type=int, default=3000, help="labelled training texts")
     parser.add_argument("--test", type=int, default=2000)
     parser.add_argument("--unlabelled", type=int, default=20000)
-    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=1,
+                        help="torch threads (1: small models; more threads only contend)")
     parser.add_argument("--epochs", type=int, default=10)
     args = parser.parse_args()
 
