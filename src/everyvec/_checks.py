@@ -61,6 +61,33 @@ def check_choice(value: Any, name: str, owner: str, choices: Collection[str]) ->
     return value
 
 
+def check_fraction(value: Any, name: str, owner: str) -> float:
+    """Return ``value`` as a float in ``[0, 1)`` (a dropout rate, a held-out share)."""
+    if check_float(value, name, owner, minimum=0.0) >= 1.0:
+        raise _fail(ValueError, name, owner, "a finite number >= 0 and < 1", value)
+    return float(value)
+
+
+def check_widths(value: Any, name: str, owner: str) -> tuple[int, ...]:
+    """Return layer widths (a list or tuple of ints >= 1, possibly empty) as a tuple."""
+    expected = "a list or tuple of ints >= 1 (layer widths; () for none)"
+    if not isinstance(value, (list, tuple)):
+        raise _fail(TypeError, name, owner, expected, value)
+    if any(isinstance(h, bool) or not isinstance(h, numbers.Integral) or h < 1 for h in value):
+        raise _fail(ValueError, name, owner, expected, value)
+    return tuple(int(h) for h in value)
+
+
+def check_names(value: Any, name: str, owner: str) -> list[str] | None:
+    """Return a list of column names (``None`` passes: the caller infers them)."""
+    if value is None:
+        return None
+    if isinstance(value, str) or not isinstance(value, (list, tuple)) or not all(
+            isinstance(c, str) for c in value):
+        raise _fail(TypeError, name, owner, "a list of column names or None", value)
+    return list(value)
+
+
 def check_bool(value: Any, name: str, owner: str) -> bool:
     """Return ``value`` when it is a ``bool`` (numpy bools included)."""
     if not isinstance(value, bool) and type(value).__name__ != "bool_":

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from everyvec._checks import check_int
+from everyvec._checks import check_int, check_names
 from everyvec.data._columns import ids_of, is_null
 from everyvec.data._reading import table_columns
 
@@ -195,12 +195,9 @@ class TableEncoder:
         return self
 
     def _column_list(self, value: Any, name: str, names: list[str]) -> list[str] | None:
-        if value is None:
+        columns = check_names(value, name, self.owner)
+        if columns is None:
             return None
-        if isinstance(value, str) or not isinstance(value, Iterable):
-            raise TypeError(f"The {name!r} parameter of {self.owner} must be a list of column "
-                            f"names or None. Got {value!r}.")
-        columns = [str(c) for c in value]
         missing = [c for c in columns if c not in names]
         if missing:
             raise KeyError(f"{self.owner}: {name} columns {missing} are not in the table; its "

@@ -35,7 +35,13 @@ from typing import Any
 
 import numpy as np
 
-from everyvec._checks import check_bool, check_float, check_int
+from everyvec._checks import (
+    check_bool,
+    check_fraction,
+    check_int,
+    check_names,
+    check_widths,
+)
 from everyvec.errors import EveryvecError, FormatError
 from everyvec.nn import _ctr_network as _net
 from everyvec.nn.columns import TableEncoder, as_target, column_array
@@ -94,26 +100,14 @@ class _CTRModel:
     def _check_params(self) -> FitSettings:
         o = type(self).__name__
         check_int(self.min_count, "min_count", o, minimum=1)
-        for name in ("categorical", "numeric"):
-            value = getattr(self, name)
-            if value is not None and (isinstance(value, str) or not isinstance(
-                    value, (list, tuple)) or not all(isinstance(c, str) for c in value)):
-                raise TypeError(f"The {name!r} parameter of {o} must be a list of column "
-                                f"names or None. Got {value!r}.")
+        check_names(self.categorical, "categorical", o)
+        check_names(self.numeric, "numeric", o)
         if self._kind != "logistic":
             check_int(self.embedding_dim, "embedding_dim", o, minimum=1)
             check_bool(self.sparse, "sparse", o)
         if self._kind == "deepfm":
-            hidden = self.hidden
-            if not isinstance(hidden, (list, tuple)) or any(
-                    isinstance(h, bool) or not isinstance(h, (int, np.integer)) or h < 1
-                    for h in hidden):
-                raise (ValueError if isinstance(hidden, (list, tuple)) else TypeError)(
-                    f"The 'hidden' parameter of {o} must be a sequence of ints >= 1 (layer "
-                    f"widths; () for a linear DNN part). Got {hidden!r}.")
-            if check_float(self.dropout, "dropout", o, minimum=0.0) >= 1.0:
-                raise ValueError(f"The 'dropout' parameter of {o} must be a finite number "
-                                 f">= 0 and < 1. Got {self.dropout!r}.")
+            check_widths(self.hidden, "hidden", o)
+            check_fraction(self.dropout, "dropout", o)
         settings = FitSettings.from_params(self.get_params())
         settings.check(o)
         return settings

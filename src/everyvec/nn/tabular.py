@@ -28,7 +28,13 @@ from typing import Any
 
 import numpy as np
 
-from everyvec._checks import check_choice, check_float, check_int
+from everyvec._checks import (
+    check_choice,
+    check_fraction,
+    check_int,
+    check_names,
+    check_widths,
+)
 from everyvec.data._columns import is_null
 from everyvec.errors import EveryvecError, FormatError
 from everyvec.nn import _tabular_net as _net
@@ -156,23 +162,11 @@ class TabularEmbedder:
     def _check_params(self) -> FitSettings:
         o = _OWNER
         check_choice(self.task, "task", o, _TASKS)
-        for name in ("categorical", "numeric"):
-            value = getattr(self, name)
-            if value is not None and (isinstance(value, str) or not isinstance(value, Sequence)
-                                      or not all(isinstance(c, str) for c in value)):
-                raise TypeError(f"The {name!r} parameter of {o} must be a list of column "
-                                f"names or None. Got {value!r}.")
+        check_names(self.categorical, "categorical", o)
+        check_names(self.numeric, "numeric", o)
         _check_sizes(self.embedding_sizes)
-        hidden = self.hidden
-        if not isinstance(hidden, (list, tuple)) or any(
-                isinstance(h, bool) or not isinstance(h, (int, np.integer)) or h < 1
-                for h in hidden):
-            raise (ValueError if isinstance(hidden, (list, tuple)) else TypeError)(
-                f"The 'hidden' parameter of {o} must be a sequence of ints >= 1 (layer "
-                f"widths; () for none). Got {hidden!r}.")
-        if check_float(self.dropout, "dropout", o, minimum=0.0) >= 1.0:
-            raise ValueError(f"The 'dropout' parameter of {o} must be a finite number >= 0 "
-                             f"and < 1. Got {self.dropout!r}.")
+        check_widths(self.hidden, "hidden", o)
+        check_fraction(self.dropout, "dropout", o)
         check_int(self.min_count, "min_count", o, minimum=1)
         settings = FitSettings.from_params(self.get_params())
         settings.check(o)

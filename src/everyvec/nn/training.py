@@ -31,7 +31,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from everyvec._checks import check_float, check_int
+from everyvec._checks import check_float, check_fraction, check_int
 from everyvec._optional import require
 from everyvec._progress import Meter
 
@@ -92,10 +92,7 @@ class FitSettings:
         if check_float(self.lr, "lr", owner, minimum=0.0) == 0.0:
             raise ValueError(f"The 'lr' parameter of {owner} must be > 0. Got {self.lr!r}.")
         check_float(self.weight_decay, "weight_decay", owner, minimum=0.0)
-        if check_float(self.validation_fraction, "validation_fraction", owner,
-                       minimum=0.0) >= 1.0:
-            raise ValueError(f"The 'validation_fraction' parameter of {owner} must be a "
-                             f"finite number >= 0 and < 1. Got {self.validation_fraction!r}.")
+        check_fraction(self.validation_fraction, "validation_fraction", owner)
         check_int(self.patience, "patience", owner, minimum=1)
         check_int(self.seed, "seed", owner, minimum=0)
         if not isinstance(self.device, str) or not _DEVICE.match(self.device):

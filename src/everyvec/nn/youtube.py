@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from everyvec._checks import check_float, check_int
+from everyvec._checks import check_float, check_fraction, check_int, check_widths
 from everyvec._optional import require
 from everyvec.errors import EveryvecError, FormatError
 from everyvec.nn import _youtube_training as _t
@@ -156,13 +156,7 @@ class YouTubeCandidates(Recommender):
     def _check_params(self) -> None:
         o = _OWNER
         check_int(self.embedding_dim, "embedding_dim", o, minimum=1)
-        hidden = self.hidden
-        if not isinstance(hidden, (list, tuple)) or any(
-                isinstance(h, bool) or not isinstance(h, (int, np.integer)) or h < 1
-                for h in hidden):
-            raise (ValueError if isinstance(hidden, (list, tuple)) else TypeError)(
-                f"The 'hidden' parameter of {o} must be a sequence of ints >= 1 (layer "
-                f"widths; () for none). Got {hidden!r}.")
+        check_widths(self.hidden, "hidden", o)
         check_int(self.history_length, "history_length", o, minimum=1)
         check_int(self.negatives, "negatives", o, minimum=0)
         check_float(self.ns_exponent, "ns_exponent", o)
@@ -171,14 +165,9 @@ class YouTubeCandidates(Recommender):
         if check_float(self.lr, "lr", o, minimum=0.0) == 0.0:
             raise ValueError(f"The 'lr' parameter of {o} must be > 0. Got {self.lr!r}.")
         check_float(self.weight_decay, "weight_decay", o, minimum=0.0)
-        if check_float(self.dropout, "dropout", o, minimum=0.0) >= 1.0:
-            raise ValueError(f"The 'dropout' parameter of {o} must be a finite number >= 0 "
-                             f"and < 1. Got {self.dropout!r}.")
+        check_fraction(self.dropout, "dropout", o)
         check_int(self.min_count, "min_count", o, minimum=1)
-        if check_float(self.validation_fraction, "validation_fraction", o,
-                       minimum=0.0) >= 1.0:
-            raise ValueError(f"The 'validation_fraction' parameter of {o} must be a finite "
-                             f"number >= 0 and < 1. Got {self.validation_fraction!r}.")
+        check_fraction(self.validation_fraction, "validation_fraction", o)
         check_int(self.patience, "patience", o, minimum=1)
         check_int(self.seed, "seed", o, minimum=0)
         if not isinstance(self.device, str) or not _DEVICE.match(self.device):
