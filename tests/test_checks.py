@@ -12,7 +12,7 @@ def test_check_fraction():
     assert check_fraction(0, "dropout", "M") == 0.0 and check_fraction(0.5, "dropout", "M") == 0.5
     for bad in (1.0, -0.1, float("nan")):
         with pytest.raises(ValueError, match="'dropout' parameter of M must be a finite "
-                                             "number >= 0 and < 1"):
+                                             "number >= 0"):
             check_fraction(bad, "dropout", "M")
     with pytest.raises(TypeError):
         check_fraction("0.1", "dropout", "M")
