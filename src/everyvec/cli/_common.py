@@ -8,7 +8,7 @@ import json
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -16,6 +16,11 @@ from rich.console import Console
 from everyvec.errors import EveryvecError
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+# Options several commands share, declared once so their flags and help read the same.
+ProgressOption = Annotated[bool | None, typer.Option(
+    "--progress/--no-progress", help="Progress bars (default: on a terminal).")]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)

@@ -10,8 +10,15 @@ import numpy as np
 import typer
 from rich.table import Table
 
-from everyvec.cli._common import console, err_console, friendly_errors, load_vectors, print_json
-from everyvec.cli.query import FormatOption, JsonOption, VectorsPath
+from everyvec.cli._common import (
+    JsonOption,
+    console,
+    err_console,
+    friendly_errors,
+    load_vectors,
+    print_json,
+)
+from everyvec.cli.query import FormatOption, VectorsPath
 
 FORMATS = ("native", "word2vec", "word2vec-binary", "glove", "fasttext")
 

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from everyvec._atomic import atomic_file
-from everyvec.cli._common import err_console, friendly_errors
+from everyvec.cli._common import ProgressOption, err_console, friendly_errors
 from everyvec.cli.files import FORMATS
 
 METHODS = ("deepwalk", "node2vec")
@@ -55,8 +55,7 @@ def graph(
         "0.5, 0.9).")] = None,
     report: Annotated[Path | None, typer.Option(help="Write timings (and F1 scores) as "
                                                 "JSON.")] = None,
-    progress: Annotated[bool | None, typer.Option(
-        "--progress/--no-progress", help="Progress bars (default: on a terminal).")] = None,
+    progress: ProgressOption = None,
 ) -> None:
     """Learn node vectors from EDGELIST (DeepWalk or node2vec) and save them to --out."""
     from everyvec.data.graph import Graph

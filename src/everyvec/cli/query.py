@@ -8,7 +8,13 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from everyvec.cli._common import console, friendly_errors, load_vectors, print_json
+from everyvec.cli._common import (
+    JsonOption,
+    console,
+    friendly_errors,
+    load_vectors,
+    print_json,
+)
 
 VectorsPath = Annotated[Path, typer.Argument(help="Vectors file or native folder.", exists=True)]
 FormatOption = Annotated[
@@ -18,7 +24,6 @@ TopnOption = Annotated[int, typer.Option("--topn", "-n", min=1, help="Results pe
 RestrictOption = Annotated[
     int | None, typer.Option("--restrict-vocab", min=1,
                              help="Only the first N keys (the most frequent) are candidates.")]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 
 
 def similar(

@@ -11,7 +11,15 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from everyvec.cli._common import console, err_console, friendly_errors, load_vectors, print_json
+from everyvec.cli._common import (
+    JsonOption,
+    ProgressOption,
+    console,
+    err_console,
+    friendly_errors,
+    load_vectors,
+    print_json,
+)
 from everyvec.cli.files import FORMATS
 
 MODELS = ("item2vec", "popular", "itemknn")
@@ -29,9 +37,6 @@ NamesOption = Annotated[str | None, typer.Option(
 RatingOption = Annotated[str | None, typer.Option(help="Rating column.")]
 MinRatingOption = Annotated[float | None, typer.Option(
     help="Keep only interactions rated at least this (needs --rating).")]
-ProgressOption = Annotated[bool | None, typer.Option(
-    "--progress/--no-progress", help="Progress bars (default: on a terminal).")]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 
 # Item2Vec settings, shared by `item2vec` and `eval-recs`.
 ModeOption = Annotated[str, typer.Option(

@@ -14,7 +14,14 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from everyvec.cli._common import console, err_console, friendly_errors, print_json
+from everyvec.cli._common import (
+    JsonOption,
+    ProgressOption,
+    console,
+    err_console,
+    friendly_errors,
+    print_json,
+)
 from everyvec.cli.files import FORMATS
 
 _SUFFIX = {"native": "", "word2vec": ".txt", "word2vec-binary": ".bin", "glove": ".txt",
@@ -69,10 +76,8 @@ def entity_embed(
         help="Comma-separated column names of a table without a header line.")] = None,
     to: Annotated[str, typer.Option("--to", "-t", help="Vectors format: "
                                     + ", ".join(FORMATS) + ".")] = "native",
-    progress: Annotated[bool | None, typer.Option(
-        "--progress/--no-progress", help="Progress bars (default: on a terminal).")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
-    = False,
+    progress: ProgressOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Train entity embeddings on TABLE's --target and write one vectors file per column."""
     from everyvec.nn.tabular import TabularEmbedder

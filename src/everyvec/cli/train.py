@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from everyvec.cli._common import err_console, friendly_errors
+from everyvec.cli._common import ProgressOption, err_console, friendly_errors
 from everyvec.cli.files import FORMATS
 
 TOKENIZERS = ("whitespace", "english", "text8", "jieba", "chars")
@@ -47,8 +47,7 @@ def train(
         help="Finish the run saved in --checkpoint instead of starting afresh.")] = False,
     report: Annotated[Path | None, typer.Option(help="Write the training report as JSON.")]
     = None,
-    progress: Annotated[bool | None, typer.Option(
-        "--progress/--no-progress", help="Progress bars (default: on a terminal).")] = None,
+    progress: ProgressOption = None,
 ) -> None:
     """Train word2vec on CORPUS and save the vectors to --out."""
     from everyvec.text import Corpus
