@@ -35,6 +35,15 @@ from everyvec._checks import check_bool, check_choice, check_int
 from everyvec.errors import EveryvecError, FormatError
 from everyvec.nn.batching import SequenceBatches, encode_sequences, pack
 from everyvec.nn.saved import load_weights, read_model, write_model
+from everyvec.nn.text_input import (
+    EOS,
+    N_SPECIAL,
+    PAD,
+    UNK,
+    build_vocabulary,
+    get_tokenize,
+    token_lists,
+)
 from everyvec.nn.training import (
     FitSettings,
     fit_loop,
@@ -52,8 +61,6 @@ logger = logging.getLogger(__name__)
 FORMAT = "everyvec.text-classifier"
 VERSION = 1
 _OWNER = "TextClassifier"
-PAD, UNK, EOS = "<pad>", "<unk>", "<eos>"
-_N_SPECIAL = 3  # PAD, UNK, EOS take ids 0, 1, 2
 _MODEL_PARAMS = ("embedding_dim", "vectors", "freeze", "pooling", "hidden_size", "min_count",
                  "max_len", "tokenizer", "sparse")
 _FIT_PARAMS = tuple(FitSettings.__dataclass_fields__)
@@ -213,12 +220,13 @@ class TextClassifier:
                              "were given: a frozen random table cannot learn; pass vectors= "
                              "or freeze=False")
         device = resolve_device(self.device, _OWNER)
-        tokenize = _tokenizer(self.tokenizer)
-        tokens = _token_lists(texts, tokenize, f"{_OWNER}.fit")
+        tokenize = get_tokenize(self.tokenizer)
+        tokens = token_lists(texts, tokenize, f"{_OWNER}.fit")
         classes, y = _encode_labels(labels, len(tokens))
         train_rows, valid_rows = split_rows(len(tokens), settings.validation_fraction,
                                             settings.seed, _OWNER, stratify=y)
-        vocab = _build_vocabulary([tokens[i] for i in train_rows], self.min_count)
+        vocab = build_vocabulary([tokens[i] for i in train_rows], self.min_count,
+                                 f"{_OWNER}.fit")
         ids = encode_sequences(vocab, tokens, unknown="unk")
         source = _batches(self, [ids[i] for i in train_rows], y[train_rows], settings)
         valid = (_batches(self, [ids[i] for i in valid_rows], y[valid_rows], settings)
@@ -269,7 +277,7 @@ class TextClassifier:
         """The embedding rows of the vocabulary's words (PAD, UNK and EOS left out)."""
         self._fitted("word_vectors_")
         weight = self.network_["embedding"].weight.detach()
-        words = self.vocabulary_.id_to_token[_N_SPECIAL:]
+        words = self.vocabulary_.id_to_token[N_SPECIAL:]
         provenance = {"model": _OWNER, **{k: v for k, v in self._built_with.items()
                                           if k not in ("progress", "device", "tokenizer")},
                       "best_epoch": self.best_epoch_}
@@ -277,7 +285,7 @@ class TextClassifier:
             provenance["tokenizer"] = repr(self._built_with["tokenizer"])
         else:
             provenance["tokenizer"] = self._built_with["tokenizer"]
-        return Vectors.from_torch(weight[_N_SPECIAL:], words, provenance=provenance)
+        return Vectors.from_torch(weight[N_SPECIAL:], words, provenance=provenance)
 
     def predict_proba(self, texts: Sequence[str | Sequence[str]]) -> np.ndarray:
         """Class probabilities, ``(n_texts, n_classes)`` float64; columns follow ``classes_``."""
@@ -301,7 +309,7 @@ class TextClassifier:
     def _logits(self, texts: Any, what: str, probabilities: bool) -> np.ndarray:
         torch = import_torch(_OWNER)
         params = self._built_with
-        tokens = _token_lists(texts, _tokenizer(params["tokenizer"]), f"{_OWNER}.{what}",
+        tokens = token_lists(texts, get_tokenize(params["tokenizer"]), f"{_OWNER}.{what}",
                               allow_empty=True)
         n_classes = len(self.classes_)
         out = np.zeros((len(tokens), n_classes), np.float64)
@@ -371,35 +379,8 @@ def _defaults() -> dict[str, Any]:
             if p.default is not inspect.Parameter.empty}
 
 
-def _tokenizer(spec: Any) -> Callable[[str], list[str]]:
-    from everyvec.text.tokenize import get_tokenizer
-
-    return get_tokenizer(spec)
 
 
-def _token_lists(texts: Any, tokenize: Callable[[str], list[str]], where: str, *,
-                 allow_empty: bool = False) -> list[list[str]]:
-    """Every text as a list of str tokens; strings go through ``tokenize``."""
-    if isinstance(texts, (str, bytes)) or not isinstance(texts, Iterable):
-        raise TypeError(f"{where}: texts must be a list of strings or token lists; got "
-                        f"{type(texts).__name__}")
-    out = []
-    for number, text in enumerate(texts):
-        if isinstance(text, str):
-            tokens = tokenize(text)
-        elif isinstance(text, (list, tuple)):
-            tokens = list(text)
-            if not all(isinstance(token, str) for token in tokens):
-                bad = next(token for token in tokens if not isinstance(token, str))
-                raise TypeError(f"{where}: text {number} holds the token {bad!r} "
-                                f"({type(bad).__name__}); tokens must be str")
-        else:
-            raise TypeError(f"{where}: text {number} is a {type(text).__name__}; expected a "
-                            "string or a list of str tokens")
-        out.append(tokens)
-    if not out and not allow_empty:
-        raise ValueError(f"{where}: no texts were given")
-    return out
 
 
 def _label_values(labels: Any, n: int, where: str) -> list[Any]:
@@ -446,20 +427,6 @@ def _label_array(classes: list[Any]) -> np.ndarray:
     return array
 
 
-def _build_vocabulary(tokens: list[list[str]], min_count: int) -> Any:
-    from everyvec.errors import VocabularyError
-    from everyvec.vocab import Vocabulary
-
-    problem = (f"{_OWNER}.fit: no word of the training texts occurs min_count={min_count} "
-               "times (are the texts empty, or is min_count too high?)")
-    try:
-        vocab = Vocabulary.build(tokens, min_count=min_count, pad=PAD, unk=UNK, eos=EOS,
-                                 progress=False)
-    except VocabularyError as exc:
-        raise ValueError(f"{problem}: {exc}") from None
-    if len(vocab) == _N_SPECIAL:
-        raise ValueError(problem)
-    return vocab
 
 
 def _batches(model: TextClassifier, ids: list[np.ndarray], y: np.ndarray,
@@ -496,7 +463,7 @@ def _initialise(torch: Any, net: Any, vocab: Any, vectors: Vectors | None,
         return None
     words = vocab.id_to_token
     found = [(i, vectors.key_to_index[w]) for i, w in enumerate(words)
-             if i >= _N_SPECIAL and w in vectors.key_to_index]
+             if i >= N_SPECIAL and w in vectors.key_to_index]
     matrix = np.asarray(vectors.matrix, dtype=np.float32)
     spread = float(matrix.std()) if matrix.size else 1.0
     with torch.no_grad():
@@ -506,10 +473,10 @@ def _initialise(torch: Any, net: Any, vocab: Any, vectors: Vectors | None,
             embedding.weight[torch.from_numpy(rows)] = torch.from_numpy(matrix[source])
         embedding.weight[:2].zero_()  # PAD and UNK
     embedding.weight.requires_grad_(not freeze)
-    share = len(found) / max(len(words) - _N_SPECIAL, 1)
+    share = len(found) / max(len(words) - N_SPECIAL, 1)
     if share < 0.5:
         logger.warning("%s: only %d of %d vocabulary words (%.0f%%) have a pretrained vector; "
-                       "the rest start random%s", _OWNER, len(found), len(words) - _N_SPECIAL,
+                       "the rest start random%s", _OWNER, len(found), len(words) - N_SPECIAL,
                        100 * share, " and stay random (freeze=True)" if freeze else "")
     return len(found)
 
@@ -557,7 +524,7 @@ def _read_model(cls: type[TextClassifier], path: Path, device: str) -> TextClass
     torch = import_torch(_OWNER)
     torch_device = resolve_device(device, _OWNER)
     vocab = Vocabulary.load(path / "vocabulary.txt")
-    if len(vocab) != n_vocab or vocab.id_to_token[:_N_SPECIAL] != (PAD, UNK, EOS):
+    if len(vocab) != n_vocab or vocab.id_to_token[:N_SPECIAL] != (PAD, UNK, EOS):
         raise FormatError(f"expected {n_vocab} tokens starting with {PAD}, {UNK}, {EOS}",
                           path=path / "vocabulary.txt")
     net = _build_network(torch, n_vocab, int(params["embedding_dim"]), params["pooling"],
