@@ -24,3 +24,34 @@ def shared_data() -> Path:
     if found is None:
         pytest.skip("shared data mirror not found (set EVERYVEC_DATA)")
     return found
+
+
+@pytest.fixture(scope="session")
+def minilm():
+    """The packaged all-MiniLM-L6-v2 (:class:`ModelFiles`); skips when it is not installed."""
+    pytest.importorskip("transformers")
+    pytest.importorskip("onnxruntime")
+    from everyvec.encoders.model_files import resolve_model
+    from everyvec.errors import ModelNotFoundError
+
+    try:
+        return resolve_model("all-MiniLM-L6-v2")
+    except ModelNotFoundError as exc:
+        pytest.skip(str(exc))
+
+
+@pytest.fixture(scope="session")
+def onnx_cache(tmp_path_factory):
+    """One ONNX export cache for the whole session (exporting takes seconds)."""
+    return tmp_path_factory.mktemp("onnx-cache")
+
+
+@pytest.fixture(scope="session")
+def minilm_encoders(minilm, onnx_cache):
+    """MiniLM encoders by backend: ``torch``, ``onnx`` and ``int8`` (one thread each)."""
+    from everyvec.encoders.encoder import Encoder
+
+    return {"torch": Encoder(minilm, backend="torch", threads=1),
+            "onnx": Encoder(minilm, backend="onnx", threads=1, cache_dir=onnx_cache),
+            "int8": Encoder(minilm, backend="onnx", quantize="int8", threads=1,
+                            cache_dir=onnx_cache)}

@@ -12,7 +12,9 @@ _EXTRA_OF = {"torch": "torch", "jieba": "text", "gensim": "bench", "scipy": "rec
              "lightgbm": "bench", "polars": "dev",
              "faiss": "faiss", "pymilvus": "milvus", "milvus_lite": "milvus",
              "fastapi": "serve", "uvicorn": "serve", "matplotlib": "viz", "sklearn": "viz",
-             "umap": "umap"}
+             "umap": "umap", "transformers": "encoders", "tokenizers": "encoders",
+             "onnx": "encoders", "onnxruntime": "encoders", "safetensors": "encoders",
+             "sentence_transformers": "bench"}
 
 
 def require(module: str, purpose: str) -> ModuleType:

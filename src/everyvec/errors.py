@@ -16,6 +16,7 @@ __all__ = [
     "MissingKeyError",
     "MissingExtraError",
     "DatasetError",
+    "ModelNotFoundError",
     "CorpusError",
 ]
 
@@ -94,3 +95,7 @@ class MissingExtraError(EveryvecError, ImportError):
 
 class DatasetError(EveryvecError, LookupError):
     """A named dataset is unknown, or neither the local mirror nor the network has it."""
+
+
+class ModelNotFoundError(EveryvecError, FileNotFoundError):
+    """A pretrained model is neither a readable local folder nor an installed model package."""

@@ -1,0 +1,1 @@
+"""Contextual encoders: pretrained transformers (BERT family) as text → vector functions."""
