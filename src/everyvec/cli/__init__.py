@@ -12,6 +12,7 @@ import typer
 
 from everyvec import __version__
 from everyvec.cli import demo as _demo
+from everyvec.cli import encode as _encode
 from everyvec.cli import evaluate as _evaluate
 from everyvec.cli import export as _export
 from everyvec.cli import files as _files
@@ -68,6 +69,7 @@ app.command("recommend")(_recs.recommend)
 app.command("eval-recs")(_recs.eval_recs)
 app.command("graph")(_graph.graph)
 app.command("entity-embed")(_tabular.entity_embed)
+app.command("encode")(_encode.encode)
 
 
 def main() -> None:

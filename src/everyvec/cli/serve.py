@@ -19,7 +19,7 @@ import typer
 from everyvec.cli._common import err_console, friendly_errors
 
 _LOOPBACK = ("127.0.0.1", "localhost", "::1", "[::1]")
-ENCODERS = ("mean",)
+ENCODERS = ("mean", "model")
 
 
 def _check_arguments(path: Path, workers: int, writable: bool, encoder: str | None) -> None:
@@ -30,7 +30,14 @@ def _check_arguments(path: Path, workers: int, writable: bool, encoder: str | No
         raise ValueError("--writable needs --workers 1: a collection has one writer, and "
                          f"{workers} worker processes would each write to it")
     if encoder is not None and encoder not in ENCODERS:
-        raise ValueError(f"--encoder must be one of {', '.join(ENCODERS)}; got {encoder!r}")
+        from everyvec.encoders.model_files import resolve_model
+        from everyvec.errors import ModelNotFoundError
+
+        try:
+            resolve_model(encoder)
+        except ModelNotFoundError as exc:
+            raise ValueError(f"--encoder must be one of {', '.join(ENCODERS)} or a transformer "
+                             f"model name or folder: {exc}") from None
 
 
 def _open(path: Path, writable: bool) -> Any:
@@ -55,8 +62,11 @@ def serve(
     writable: Annotated[bool, typer.Option(help="Allow /upsert and /delete (one worker "
                                                 "only).")] = False,
     encoder: Annotated[
-        str | None, typer.Option(help="Text encoder for /encode and /search by text: mean "
-                                      "(average of the served word vectors).")] = None,
+        str | None, typer.Option(help="Text encoder for /encode and /search by text: model "
+                                      "(the transformer that made the vectors, as recorded "
+                                      "by `everyvec encode`), a transformer model name or "
+                                      "folder (all-MiniLM-L6-v2), or mean (average of the "
+                                      "served word vectors).")] = None,
     max_k: Annotated[int, typer.Option(min=1, help="Largest k a query may ask for.")] = 1000,
     max_body: Annotated[int, typer.Option(min=1, help="Largest request body in bytes.")]
     = 1 << 20,

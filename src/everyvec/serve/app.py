@@ -176,7 +176,7 @@ def create_app(
     auth = [Depends(api_key_dependency(api_key))] if api_key else []
     api = APIRouter(route_class=StrictJSONRoute, dependencies=auth, responses=_ERRORS)
     models = schemas.request_models(dim=service.dim, max_k=max_k, max_batch=max_batch)
-    _add_query_routes(api, service, models, max_k)
+    _add_query_routes(api, service, models, max_k, max_text=max_body)
     _add_write_routes(api, service, models)
     app.include_router(api)
     _add_public_routes(app, service)
@@ -230,7 +230,7 @@ def _parse_filter(text: str | None) -> dict[str, Any] | None:
 
 
 def _add_query_routes(api: APIRouter, service: Service, models: schemas.RequestModels,
-                      max_k: int) -> None:
+                      max_k: int, *, max_text: int) -> None:
     SearchRequest, AnalogyRequest, EncodeRequest = (  # noqa: N806 - classes
         models.Search, models.Analogy, models.Encode)
     K = Annotated[int, Query(ge=1, le=max_k, description="How many matches to return.")]  # noqa: N806
@@ -263,6 +263,14 @@ def _add_query_routes(api: APIRouter, service: Service, models: schemas.RequestM
     def vector(key: str) -> Any:
         values, metadata = service.vector(key)
         return {"key": key, "vector": values, "metadata": metadata}
+
+    @api.get("/search", response_model=schemas.SearchResponse,
+             summary="Nearest keys of a text (needs an encoder)")
+    def search_text(text: Annotated[str, Query(min_length=1, max_length=max_text,
+                                               description="Encoded by the server's encoder.")],
+                    k: K = 10, filter: FilterQuery = None) -> Any:
+        results = service.search(service.encode([text]), k, _parse_filter(filter))
+        return {"matches": _matches(results[0])}
 
     @api.post("/search", response_model=schemas.SearchResponse | schemas.BatchSearchResponse,
               summary="Nearest keys of one vector, several vectors, or a text")

@@ -1,10 +1,15 @@
 """Text encoders for the server: callables ``list[str] -> (n, dim) float32 array``.
 
-The server takes any such callable (``create_app(..., encoder=fn)``), so a transformer encoder
-can be plugged in later; a ``name`` attribute, when present, is what ``/health`` reports.
+The server takes any such callable (``create_app(..., encoder=fn)``); a ``name`` attribute,
+when present, is what ``/health`` reports. By name (:func:`make_encoder`):
 
-The one built in is ``"mean"`` (:class:`MeanEncoder`): the bag-of-words average of the served
-word vectors. A text is split with everyvec's English tokenizer, keeping case; each token is
+* ``"model"`` — the transformer :class:`everyvec.Encoder` recorded in the served vectors'
+  provenance (vectors made by ``Encoder.to_vectors`` or ``everyvec encode``), so queries are
+  encoded exactly as the documents were;
+* any transformer model name or folder (``"all-MiniLM-L6-v2"``);
+* ``"mean"`` (:class:`MeanEncoder`): the bag-of-words average of the served word vectors.
+
+For ``"mean"``, a text is split with everyvec's English tokenizer, keeping case; each token is
 looked up as written and, failing that, lower-cased (word vectors are usually lower-case, some
 keep case). Tokens not in the vocabulary are skipped; a text with no known token at all is an
 error (:class:`EncodingError`) naming the text — a zero vector would silently match nothing.
@@ -24,7 +29,7 @@ from everyvec.errors import EveryvecError
 from everyvec.text.tokenize import EnglishTokenizer, get_tokenizer
 
 __all__ = ["ENCODERS", "EncodingError", "Encoder", "MeanEncoder", "encoder_name",
-           "make_encoder"]
+           "make_encoder", "recorded_encoder"]
 
 #: The protocol: a batch of texts in, one float32 row per text out.
 Encoder = Callable[[list[str]], np.ndarray]
@@ -89,20 +94,55 @@ class MeanEncoder:
         return f"MeanEncoder({len(self.vectors)} words, tokenizer={self.tokenizer!r})"
 
 
+def recorded_encoder(collection: Any) -> Encoder:
+    """The transformer encoder that made ``collection``'s vectors (from their provenance)."""
+    from everyvec.encoders.encoder import Encoder as TransformerEncoder
+
+    config = collection.vectors.provenance.get("encoder")
+    if not isinstance(config, dict):
+        raise ValueError("encoder 'model' uses the encoder recorded in the vectors' "
+                         "provenance, but these vectors were not made by everyvec's Encoder; "
+                         "name a model instead (e.g. 'all-MiniLM-L6-v2' or a model folder)")
+    return TransformerEncoder.from_config(config, progress=False)
+
+
 #: Built-in encoders by name: each takes the collection served and returns an encoder.
+#: Any other name is taken as a transformer model (packaged name or folder).
 ENCODERS: dict[str, Callable[[Any], Encoder]] = {
     "mean": lambda collection: MeanEncoder(collection.vectors),
+    "model": recorded_encoder,
 }
 
 
 def make_encoder(name: str, collection: Any) -> Encoder:
-    """The built-in encoder ``name`` for ``collection``."""
-    factory = ENCODERS.get(name) if isinstance(name, str) else None
-    if factory is None:
+    """The encoder ``name`` for ``collection``: a built-in one, or a transformer model.
+
+    Raises ValueError when ``name`` is neither, or when the encoder's vectors do not have the
+    collection's dimension.
+    """
+    if not isinstance(name, str) or not name:
         raise ValueError(f"The 'encoder' parameter must be one of "
-                         f"{', '.join(repr(n) for n in ENCODERS)} or a callable "
-                         f"list[str] -> array. Got {name!r}.")
-    return factory(collection)
+                         f"{', '.join(repr(n) for n in ENCODERS)}, a transformer model name or "
+                         f"folder, or a callable list[str] -> array. Got {name!r}.")
+    factory = ENCODERS.get(name)
+    if factory is not None:
+        encoder = factory(collection)
+    else:
+        from everyvec.encoders.encoder import Encoder as TransformerEncoder
+        from everyvec.errors import ModelNotFoundError
+
+        try:
+            encoder = TransformerEncoder(name, progress=False)
+        except ModelNotFoundError as exc:
+            raise ValueError(f"The 'encoder' parameter must be one of "
+                             f"{', '.join(repr(n) for n in ENCODERS)} or a transformer model: "
+                             f"{exc}") from None
+    dim = getattr(encoder, "dim", None)
+    if dim is not None and dim != collection.dim:
+        raise ValueError(f"the encoder {encoder_name(encoder)!r} makes {dim}-dimensional "
+                         f"vectors but the collection holds {collection.dim}-dimensional ones; "
+                         "serve vectors made by the same model")
+    return encoder
 
 
 def encoder_name(encoder: Any) -> str | None:

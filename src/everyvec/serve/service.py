@@ -119,7 +119,8 @@ class Service:
         """The encoder's vectors for ``texts``; 404 ``no_encoder`` when there is none."""
         if self.encoder is None:
             raise ApiError(404, "no_encoder", "this server has no text encoder; start it with "
-                           "`everyvec serve PATH --encoder mean` to encode texts")
+                           "`everyvec serve PATH --encoder model` (vectors from `everyvec "
+                           "encode`) or `--encoder mean` (word vectors) to encode texts")
         with collection_errors(422, "validation_error"):
             out = self.encoder(list(texts))
         out = np.asarray(out, dtype=np.float32)
