@@ -25,6 +25,7 @@ from everyvec.errors import (
     FormatError,
     MissingExtraError,
     MissingKeyError,
+    ModelNotFoundError,
     VocabularyError,
 )
 from everyvec.sizing import embedding_size
@@ -34,7 +35,8 @@ from everyvec.vocab import Vocabulary
 
 __version__ = "0.1.0"
 
-_SUBMODULES = ("data", "datasets", "evaluate", "nn", "recommend", "text", "train")
+_SUBMODULES = ("data", "datasets", "encoders", "evaluate", "nn", "recommend", "text",
+               "train")
 
 __all__ = [
     "FORMATS",
@@ -43,11 +45,13 @@ __all__ = [
     "DatasetError",
     "DeepFM",
     "DeepWalk",
+    "Encoder",
     "EveryvecError",
     "FormatError",
     "Item2Vec",
     "MissingExtraError",
     "MissingKeyError",
+    "ModelNotFoundError",
     "Neighbors",
     "Node2Vec",
     "PPMISVD",
@@ -62,6 +66,7 @@ __all__ = [
     "datasets",
     "detect_format",
     "embedding_size",
+    "encoders",
     "evaluate",
     "load",
     "nn",
@@ -84,6 +89,10 @@ def __getattr__(name: str) -> Any:
         from everyvec import nn
 
         return getattr(nn, name)
+    if name == "Encoder":
+        from everyvec.encoders import Encoder
+
+        return Encoder
     if name == "Collection":
         from everyvec.collection import Collection
 
