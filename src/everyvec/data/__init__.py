@@ -6,6 +6,7 @@
   for random walks (DeepWalk, node2vec).
 * :func:`load_adult` — the UCI Adult census table (official train/test split) as a DataFrame.
 * :func:`ctr_dataset` — generated click-through data with a known ground truth.
+* :func:`load_stsb` — the STS Benchmark sentence pairs with gold similarity scores.
 """
 
 from __future__ import annotations
@@ -13,10 +14,11 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-__all__ = ["Graph", "Interactions", "ctr_dataset", "load_adult"]
+__all__ = ["Graph", "Interactions", "StsPairs", "ctr_dataset", "load_adult", "load_stsb"]
 
 _LAZY = {"Graph": "everyvec.data.graph", "Interactions": "everyvec.data.interactions",
-         "ctr_dataset": "everyvec.data.synthetic", "load_adult": "everyvec.data.adult"}
+         "ctr_dataset": "everyvec.data.synthetic", "load_adult": "everyvec.data.adult",
+         "StsPairs": "everyvec.data.stsb", "load_stsb": "everyvec.data.stsb"}
 
 
 def __getattr__(name: str) -> Any:

@@ -16,8 +16,8 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-__all__ = ["Encoder", "ModelFiles", "TokenVectors", "TruncationWarning", "export_onnx",
-           "fine_tune", "resolve_model"]
+__all__ = ["Encoder", "FineTuneResult", "ModelFiles", "TokenVectors", "TruncationWarning",
+           "export_onnx", "fine_tune", "resolve_model"]
 
 _LAZY = {
     "Encoder": "everyvec.encoders.encoder", "TokenVectors": "everyvec.encoders.encoder",
@@ -26,6 +26,7 @@ _LAZY = {
     "resolve_model": "everyvec.encoders.model_files",
     "export_onnx": "everyvec.encoders.onnx_export",
     "fine_tune": "everyvec.encoders.finetune",
+    "FineTuneResult": "everyvec.encoders.finetune",
 }
 
 

@@ -253,29 +253,43 @@ def write_model_folder(model: Any, files: ModelFiles, out: str | os.PathLike[str
         raise ValueError(f"The 'pooling' parameter must be one of {', '.join(POOLINGS)}. "
                          f"Got {pooling!r}.")
     out = Path(out)
-    dim = int(files.read_config().get("hidden_size", 0))
-    with atomic_dir(out) as tmp:
-        model.save_pretrained(str(tmp), safe_serialization=True)
-        for name in _TOKENIZER_FILES:
-            if (files.path / name).is_file():
-                shutil.copyfile(files.path / name, tmp / name)
-        modules = [{"idx": 0, "name": "0", "path": "",
-                    "type": "sentence_transformers.models.Transformer"},
-                   {"idx": 1, "name": "1", "path": "1_Pooling",
-                    "type": "sentence_transformers.models.Pooling"}]
-        if normalize:
-            modules.append({"idx": 2, "name": "2", "path": "2_Normalize",
-                            "type": "sentence_transformers.models.Normalize"})
-            (tmp / "2_Normalize").mkdir()
-        (tmp / "1_Pooling").mkdir()
-        pool_config = {"word_embedding_dimension": dim,
-                       **{key: mode == pooling for mode, key in _POOLING_KEYS.items()},
-                       "pooling_mode_mean_sqrt_len_tokens": False}
-        _write_json(tmp / "1_Pooling" / "config.json", pool_config)
-        _write_json(tmp / "modules.json", modules)
-        _write_json(tmp / "sentence_bert_config.json",
-                    {"max_seq_length": int(max_length), "do_lower_case": False})
+    from transformers.utils import logging as hf_logging
+
+    bar_was_on = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()  # everyvec reports progress itself
+    try:
+        with atomic_dir(out) as tmp:
+            _write_folder(model, files, tmp, pooling, normalize, max_length)
+    finally:
+        if bar_was_on:
+            hf_logging.enable_progress_bar()
     return out
+
+
+def _write_folder(model: Any, files: ModelFiles, tmp: Path, pooling: str, normalize: bool,
+                  max_length: int) -> None:
+    """The folder's files, written into the temporary folder ``tmp``."""
+    dim = int(files.read_config().get("hidden_size", 0))
+    model.save_pretrained(str(tmp), safe_serialization=True)
+    for name in _TOKENIZER_FILES:
+        if (files.path / name).is_file():
+            shutil.copyfile(files.path / name, tmp / name)
+    modules = [{"idx": 0, "name": "0", "path": "",
+                "type": "sentence_transformers.models.Transformer"},
+               {"idx": 1, "name": "1", "path": "1_Pooling",
+                "type": "sentence_transformers.models.Pooling"}]
+    if normalize:
+        modules.append({"idx": 2, "name": "2", "path": "2_Normalize",
+                        "type": "sentence_transformers.models.Normalize"})
+        (tmp / "2_Normalize").mkdir()
+    (tmp / "1_Pooling").mkdir()
+    pool_config = {"word_embedding_dimension": dim,
+                   **{key: mode == pooling for mode, key in _POOLING_KEYS.items()},
+                   "pooling_mode_mean_sqrt_len_tokens": False}
+    _write_json(tmp / "1_Pooling" / "config.json", pool_config)
+    _write_json(tmp / "modules.json", modules)
+    _write_json(tmp / "sentence_bert_config.json",
+                {"max_seq_length": int(max_length), "do_lower_case": False})
 
 
 def _write_json(path: Path, data: Any) -> None:

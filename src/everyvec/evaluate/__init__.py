@@ -1,5 +1,6 @@
-"""Evaluation: word vectors (analogies, word-pair similarity), node vectors (node
-classification, link prediction) and recommenders (recall, NDCG, hit rate, coverage).
+"""Evaluation: word vectors (analogies, word-pair similarity), sentence vectors (STS-B),
+node vectors (node classification, link prediction) and recommenders (recall, NDCG, hit
+rate, coverage).
 
 Example (``vectors`` is an :class:`everyvec.Vectors`)::
 
@@ -22,6 +23,7 @@ from everyvec.evaluate.readers import read_analogies, read_word_pairs
 from everyvec.evaluate.recs import RecsReport, evaluate_recommender
 from everyvec.evaluate.similarity import WordPairResult, word_pairs
 from everyvec.evaluate.stats import pearson, rankdata, spearman
+from everyvec.evaluate.sts import StsResult, evaluate_sts
 
 __all__ = [
     "AnalogyResult",
@@ -29,9 +31,11 @@ __all__ = [
     "NodeClassificationResult",
     "RecsReport",
     "SectionScore",
+    "StsResult",
     "WordPairResult",
     "analogies",
     "evaluate_recommender",
+    "evaluate_sts",
     "link_prediction",
     "node_classification",
     "pearson",

@@ -7,6 +7,9 @@
   :class:`TabularEmbedder` (entity embeddings of table columns), :class:`DeepFM`,
   :class:`FactorizationMachine` and :class:`LogisticCTR` (click-through rate),
   :class:`TextClassifier` (short texts), and :class:`YouTubeCandidates` (recommending).
+* Language models whose states are contextual embeddings: :class:`RNNLanguageModel`
+  (LSTM/GRU; the final hidden state is a sentence vector) and :class:`BiLanguageModel`
+  (ELMo-style biLM; layers mixed by :class:`ScalarMix`, learned by :class:`TokenTagger`).
 * :class:`FitSettings` and :class:`TableEncoder`: the training loop's settings and the
   table → arrays encoder the tabular models share.
 """
@@ -18,9 +21,10 @@ from typing import Any
 
 from everyvec.nn.embedding import encode, from_torch, padding_index, to_torch
 
-__all__ = ["DeepFM", "FactorizationMachine", "FitSettings", "LogisticCTR", "SequenceBatches",
-           "TableEncoder", "TabularEmbedder", "TextClassifier", "YouTubeCandidates", "encode",
-           "from_torch", "pack", "pad_sequences", "padding_index", "to_torch", "unpack"]
+__all__ = ["BiLanguageModel", "DeepFM", "FactorizationMachine", "FitSettings", "LogisticCTR",
+           "RNNLanguageModel", "ScalarMix", "SequenceBatches", "TableEncoder", "TabularEmbedder",
+           "TextClassifier", "TokenTagger", "YouTubeCandidates", "encode", "from_torch", "pack",
+           "pad_sequences", "padding_index", "to_torch", "unpack"]
 
 _LAZY = {
     "DeepFM": "everyvec.nn.ctr", "FactorizationMachine": "everyvec.nn.ctr",
@@ -29,6 +33,8 @@ _LAZY = {
     "pad_sequences": "everyvec.nn.batching", "unpack": "everyvec.nn.batching",
     "TableEncoder": "everyvec.nn.columns", "TabularEmbedder": "everyvec.nn.tabular",
     "TextClassifier": "everyvec.nn.text_classifier", "YouTubeCandidates": "everyvec.nn.youtube",
+    "RNNLanguageModel": "everyvec.nn.language_model", "BiLanguageModel": "everyvec.nn.bilm",
+    "ScalarMix": "everyvec.nn.bilm", "TokenTagger": "everyvec.nn.bilm",
 }
 
 
