@@ -43,7 +43,15 @@ def minilm():
 @pytest.fixture(scope="session")
 def onnx_cache(tmp_path_factory):
     """One ONNX export cache for the whole session (exporting takes seconds)."""
-    return tmp_path_factory.mktemp("onnx-cache")
+    return tmp_path_factory.mktemp("everyvec-cache") / "onnx"
+
+
+@pytest.fixture()
+def cache_env(onnx_cache, monkeypatch):
+    """``$EVERYVEC_CACHE`` pointing at the session's cache, for code that finds it itself
+    (the CLI, the server, README blocks): no test writes to the user's ~/.cache."""
+    monkeypatch.setenv("EVERYVEC_CACHE", str(onnx_cache.parent))
+    return onnx_cache.parent
 
 
 @pytest.fixture(scope="session")

@@ -134,3 +134,27 @@ def test_text_classifier_block_runs(one_torch_thread, tmp_path: Path,
     assert w2v_cosine > 0.9 and task_cosine < 0.5
     accuracy, tuned_cosine = map(float, lines[2].split())
     assert accuracy > 0.95 and tuned_cosine < 0.5  # fine-tuning pulled them apart
+
+
+def test_encoder_block_runs(one_torch_thread, cache_env, minilm, tmp_path: Path,
+                            monkeypatch: pytest.MonkeyPatch,
+                            capsys: pytest.CaptureFixture[str]) -> None:
+    """Encoder: sentence vectors, a collection searched by text, word vectors, int8."""
+    monkeypatch.chdir(tmp_path)
+    exec(compile(python_blocks()[10], "README.md", "exec"), {})  # noqa: S102
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "(4, 384)"
+    assert lines[1].startswith("[('A man is playing a guitar.', ")
+    assert float(lines[2]) < 0.95  # "bank" differs with its context
+    assert float(lines[3].strip("[]")) > 0.97  # int8 stays close to the reference
+
+
+def test_fine_tune_block_runs(one_torch_thread, cache_env, minilm, tmp_path: Path,
+                              monkeypatch: pytest.MonkeyPatch,
+                              capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(tmp_path)
+    exec(compile(python_blocks()[11], "README.md", "exec"), {})  # noqa: S102
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split()[0] == "4"
+    assert float(lines[-1]) > 0.9
+    assert (tmp_path / "minilm-tuned" / "model.safetensors").is_file()

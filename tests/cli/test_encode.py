@@ -13,13 +13,8 @@ from everyvec.cli import app
 
 
 @pytest.fixture(autouse=True)
-def onnx_cache_env(minilm, onnx_cache, monkeypatch):
-    # The command exports to $EVERYVEC_CACHE/onnx: reuse the session's export.
-    monkeypatch.setenv("EVERYVEC_CACHE", str(onnx_cache.parent / "cli-cache"))
-    target = onnx_cache.parent / "cli-cache" / "onnx"
-    target.parent.mkdir(exist_ok=True)
-    if not target.exists():
-        target.symlink_to(onnx_cache)
+def _cache(minilm, cache_env):
+    """The command exports to $EVERYVEC_CACHE/onnx: reuse the session's export."""
 
 
 def invoke(*args: object):

@@ -13,16 +13,11 @@ DOCS = ["A man is playing a guitar.", "The stock market fell sharply.",
 
 
 @pytest.fixture()
-def client(minilm_encoders, monkeypatch, onnx_cache):
+def client(minilm_encoders, cache_env):
     from fastapi.testclient import TestClient
 
     from everyvec.serve.app import create_app
 
-    monkeypatch.setenv("EVERYVEC_CACHE", str(onnx_cache.parent / "serve-cache"))
-    (onnx_cache.parent / "serve-cache").mkdir(exist_ok=True)
-    link = onnx_cache.parent / "serve-cache" / "onnx"
-    if not link.exists():
-        link.symlink_to(onnx_cache)
     collection = Collection.from_vectors(minilm_encoders["onnx"].to_vectors(DOCS))
     with TestClient(create_app(collection, encoder="model")) as client:
         yield client
@@ -47,7 +42,7 @@ def test_query_text_is_bounded(client):
     assert client.get("/search", params={"text": ""}).status_code == 422
 
 
-def test_model_encoder_needs_recorded_provenance(tmp_path):
+def test_model_encoder_needs_recorded_provenance(cache_env):
     import numpy as np
 
     from everyvec import Vectors
