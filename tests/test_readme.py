@@ -158,3 +158,22 @@ def test_fine_tune_block_runs(one_torch_thread, cache_env, minilm, tmp_path: Pat
     assert lines[0].split()[0] == "4"
     assert float(lines[-1]) > 0.9
     assert (tmp_path / "minilm-tuned" / "model.safetensors").is_file()
+
+
+def test_language_model_block_runs(one_torch_thread, capsys: pytest.CaptureFixture[str]
+                                   ) -> None:
+    """RNN LM (perplexity, next words, sentence vectors) and the ELMo-style biLM."""
+    exec(compile(python_blocks()[12], "README.md", "exec"), {})  # noqa: S102
+    lines = capsys.readouterr().out.splitlines()
+    assert float(lines[0]) < 7  # the planted minimum is about 5
+    assert {word for word, _ in eval_free_pairs(lines[1])} <= {"robot", "laptop", "phone",
+                                                               "server"}
+    assert lines[2] == "(2, 16)"
+    assert lines[3].startswith("(6, 3, 32)")
+    assert lines[4] == "money"
+
+
+def eval_free_pairs(text: str) -> list[tuple[str, float]]:
+    """``[('server', 0.27), ...]`` parsed without eval."""
+    return [(word, float(prob)) for word, prob in
+            re.findall(r"\('([^']*)', ([0-9.e-]+)\)", text)]
