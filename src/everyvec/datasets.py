@@ -46,6 +46,7 @@ __all__ = [
     "list",
     "mirror_dirs",
     "path",
+    "split_file",
     "verify_file",
 ]
 
@@ -295,3 +296,33 @@ def _locate(dataset: Dataset, wanted: builtins.list[DataFile], download: bool,
         _download(item, target, progress)
     return folder
 
+
+def split_file(dataset: str, file: str, split: str, given: str | os.PathLike[str] | None,
+               owner: str) -> Path:
+    """The file of one split of ``dataset``: from the registry, or from the user's ``path``.
+
+    Parameters
+    ----------
+    dataset, file
+        Registry name and the split's file name (found with :func:`path` when ``path`` is
+        None).
+    split
+        The split's name, for messages.
+    given
+        The loader's ``path`` argument: a file, or a folder holding ``file``; None looks the
+        dataset up.
+    owner
+        The loader's name (``"load_stsb"``), the start of every error message.
+    """
+    if given is None:
+        return path(dataset, file)
+    if not isinstance(given, (str, os.PathLike)):
+        raise TypeError(f"The 'path' parameter of {owner} must be a file or folder path. "
+                        f"Got {type(given).__name__}.")
+    found = Path(given)
+    if found.is_dir():
+        found = found / file
+    if not found.is_file():
+        raise FileNotFoundError(f"{owner}: {found} is not a file (expected {file!r} for "
+                                f"split={split!r}, or a folder holding it)")
+    return found

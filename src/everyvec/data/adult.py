@@ -15,10 +15,10 @@ to leave ``income`` out of the inputs of a model that predicts ``over_50k``.
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from typing import Any
 
 from everyvec._optional import require
+from everyvec.datasets import split_file
 from everyvec.errors import FormatError
 
 __all__ = ["CATEGORICAL", "FEATURES", "NUMERIC", "TARGET", "load_adult"]
@@ -76,7 +76,7 @@ def load_adult(split: str = "train", *, path: str | os.PathLike[str] | None = No
         raise ValueError(f"The 'split' parameter of load_adult must be 'train' or 'test'. "
                          f"Got {split!r}.")
     pd = require("pandas", "load_adult")
-    file = _locate(split, path)
+    file = split_file("adult", _FILES[split], split, path, "load_adult")
     columns: dict[str, list[Any]] = {name: [] for name in (*FEATURES, "income")}
     numeric = set(NUMERIC)
     with open(file, encoding="ascii", errors="strict", newline="") as handle:
@@ -116,20 +116,3 @@ def load_adult(split: str = "train", *, path: str | os.PathLike[str] | None = No
     frame[TARGET] = frame["income"].map(_LABELS).astype(bool)
     return frame
 
-
-def _locate(split: str, path: str | os.PathLike[str] | None) -> Path:
-    name = _FILES[split]
-    if path is None:
-        from everyvec import datasets
-
-        return datasets.path("adult", name)
-    if not isinstance(path, (str, os.PathLike)):
-        raise TypeError(f"The 'path' parameter of load_adult must be a file or folder path. "
-                        f"Got {type(path).__name__}.")
-    found = Path(path)
-    if found.is_dir():
-        found = found / name
-    if not found.is_file():
-        raise FileNotFoundError(f"load_adult: {found} is not a file (expected {name!r} for "
-                                f"split={split!r}, or a folder holding it)")
-    return found

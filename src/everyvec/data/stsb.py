@@ -13,10 +13,10 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 
+from everyvec.datasets import split_file
 from everyvec.errors import FormatError
 
 __all__ = ["StsPairs", "load_stsb"]
@@ -102,7 +102,7 @@ def load_stsb(split: str = "train", *, path: str | os.PathLike[str] | None = Non
     if not isinstance(split, str) or split not in _FILES:
         raise ValueError(f"The 'split' parameter of load_stsb must be 'train', 'dev' or "
                          f"'test'. Got {split!r}.")
-    file = _locate(split, path)
+    file = split_file("stsb", _FILES[split], split, path, "load_stsb")
     try:
         text = file.read_bytes().decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -136,20 +136,3 @@ def load_stsb(split: str = "train", *, path: str | os.PathLike[str] | None = Non
         raise FormatError("no sentence pairs in the file", path=file)
     return StsPairs(first, second, np.array(scores, dtype=np.float64), genres)
 
-
-def _locate(split: str, path: str | os.PathLike[str] | None) -> Path:
-    name = _FILES[split]
-    if path is None:
-        from everyvec import datasets
-
-        return datasets.path("stsb", name)
-    if not isinstance(path, (str, os.PathLike)):
-        raise TypeError(f"The 'path' parameter of load_stsb must be a file or folder path. "
-                        f"Got {type(path).__name__}.")
-    found = Path(path)
-    if found.is_dir():
-        found = found / name
-    if not found.is_file():
-        raise FileNotFoundError(f"load_stsb: {found} is not a file (expected {name!r} for "
-                                f"split={split!r}, or a folder holding it)")
-    return found
