@@ -9,7 +9,7 @@ Same model (all-MiniLM-L6-v2 from the installed package), same CPU threads, same
 * everyvec ``backend="onnx"`` — ONNX Runtime on the fused fp32 export;
 * everyvec ``backend="onnx", quantize="int8"`` — the same, dynamically quantized.
 
-Texts: the 2,758 distinct sentences of the STS-B test split (short: ~14 tokens on average)
+Texts: the 2,552 distinct sentences of the STS-B test split (short: ~14 tokens on average)
 and 500 Wikipedia paragraphs of 150+ words from the English corpus (long: cut at 256 tokens
 by every contender). Each contender runs in its own process (so its peak RSS is its own),
 encodes the texts once to warm up, then twice timed; the better time counts.
