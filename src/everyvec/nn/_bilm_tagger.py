@@ -17,6 +17,7 @@ import numpy as np
 
 from everyvec._checks import check_bool
 from everyvec.errors import EveryvecError
+from everyvec.nn._params import FIT_PARAMS, Params
 from everyvec.nn.training import (
     FitSettings,
     TensorBatches,
@@ -30,10 +31,10 @@ from everyvec.nn.training import (
 __all__ = ["TokenTagger"]
 
 _OWNER = "TokenTagger"
-_PARAMS = ("bilm", "layer_norm", *FitSettings.__dataclass_fields__)
+_PARAMS = ("bilm", "layer_norm", *FIT_PARAMS)
 
 
-class TokenTagger:
+class TokenTagger(Params):
     """Label tokens from a frozen biLM's layers mixed with learned ELMo weights.
 
     Parameters
@@ -61,6 +62,8 @@ class TokenTagger:
         What training did.
     """
 
+    _param_names = _PARAMS
+
     def __init__(self, bilm: Any = None, *, layer_norm: bool = False, epochs: int = 40,
                  batch_size: int = 64, lr: float = 0.02, weight_decay: float = 0.0,
                  validation_fraction: float = 0.1, patience: int = 5, seed: int = 0,
@@ -77,15 +80,9 @@ class TokenTagger:
         self.device = device
         self.progress = progress
 
-    def get_params(self) -> dict[str, Any]:
-        """The constructor parameters as given."""
-        return {name: getattr(self, name) for name in _PARAMS}
-
     def _settings(self) -> FitSettings:
         check_bool(self.layer_norm, "layer_norm", _OWNER)
-        settings = FitSettings.from_params(self.get_params())
-        settings.check(_OWNER)
-        return settings
+        return super()._settings()
 
     def _bilm(self, what: str) -> Any:
         from everyvec.nn.bilm import BiLanguageModel

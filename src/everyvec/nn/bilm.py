@@ -41,6 +41,7 @@ import numpy as np
 from everyvec._checks import check_float, check_fraction, check_int
 from everyvec.errors import EveryvecError, FormatError
 from everyvec.nn._bilm_tagger import TokenTagger
+from everyvec.nn._params import FIT_PARAMS, Params
 from everyvec.nn.batching import SequenceBatches, encode_sequences
 from everyvec.nn.saved import load_weights, read_model, write_model
 from everyvec.nn.text_input import (
@@ -53,7 +54,6 @@ from everyvec.nn.text_input import (
     token_lists,
 )
 from everyvec.nn.training import (
-    FitSettings,
     fit_loop,
     import_torch,
     resolve_device,
@@ -72,8 +72,7 @@ VERSION = 1
 _OWNER = "BiLanguageModel"
 _MODEL_PARAMS = ("embedding_dim", "hidden_size", "num_layers", "dropout", "min_count",
                  "max_len", "tokenizer")
-_FIT_PARAMS = tuple(FitSettings.__dataclass_fields__)
-_PARAMS = _MODEL_PARAMS + _FIT_PARAMS
+_PARAMS = _MODEL_PARAMS + FIT_PARAMS
 _TextsArg = Sequence[str | Sequence[str]]
 
 
@@ -87,7 +86,7 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-class BiLanguageModel:
+class BiLanguageModel(Params):
     """Forward and backward LSTM language models with a shared embedding and softmax (ELMo).
 
     Parameters
@@ -137,6 +136,8 @@ class BiLanguageModel:
     [(5, 3, 64)]
     """
 
+    _param_names = _PARAMS
+
     def __init__(self, embedding_dim: int = 64, *, hidden_size: int = 256, num_layers: int = 2,
                  dropout: float = 0.1, min_count: int = 1, max_len: int | None = 100,
                  tokenizer: str | Callable[[str], list[str]] = "english", epochs: int = 10,
@@ -161,20 +162,6 @@ class BiLanguageModel:
         self.progress = progress
 
     # -- parameters ------------------------------------------------------------------------
-
-    def get_params(self) -> dict[str, Any]:
-        """The constructor parameters as given."""
-        return {name: getattr(self, name) for name in _PARAMS}
-
-    def __repr__(self) -> str:
-        defaults = _defaults()
-        changed = {k: v for k, v in self.get_params().items() if v != defaults.get(k)}
-        return f"{_OWNER}({', '.join(f'{k}={v!r}' for k, v in changed.items())})"
-
-    def _settings(self) -> FitSettings:
-        settings = FitSettings.from_params(self.get_params())
-        settings.check(_OWNER)
-        return settings
 
     def _check_params(self) -> None:
         o = _OWNER
@@ -395,9 +382,7 @@ class BiLanguageModel:
             best_epoch = int(saved.config["best_epoch"])
             rows_per_second = float(saved.config["rows_per_second"])
             stopped_early = bool(saved.config["stopped_early"])
-            unknown = set(params) - set(_PARAMS)
-            if unknown:
-                raise ValueError(f"unknown parameters {sorted(unknown)}")
+            cls._check_saved_params(params)
         except (KeyError, TypeError, ValueError) as exc:
             raise FormatError(f"config is incomplete or malformed ({exc})",
                               path=config_path) from None
@@ -425,14 +410,6 @@ class BiLanguageModel:
 
 
 # -- helpers ---------------------------------------------------------------------------------
-
-def _defaults() -> dict[str, Any]:
-    import inspect
-
-    return {name: p.default for name, p in
-            inspect.signature(BiLanguageModel.__init__).parameters.items()
-            if p.default is not inspect.Parameter.empty}
-
 
 def _mix_weights(weights: Any, n_layers: int) -> np.ndarray:
     """``weights`` of :meth:`BiLanguageModel.contextual_vectors` as ``n_layers`` floats

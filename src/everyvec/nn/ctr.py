@@ -44,6 +44,7 @@ from everyvec._checks import (
 )
 from everyvec.errors import EveryvecError, FormatError
 from everyvec.nn import _ctr_network as _net
+from everyvec.nn._params import FIT_PARAMS, Params
 from everyvec.nn.columns import TableEncoder, as_target, column_array
 from everyvec.nn.saved import load_weights, read_model, write_model
 from everyvec.nn.training import (
@@ -61,7 +62,6 @@ __all__ = ["DeepFM", "FactorizationMachine", "LogisticCTR", "roc_auc"]
 
 FORMAT = "everyvec.ctr-model"
 VERSION = 1
-_SETTINGS = tuple(FitSettings.__dataclass_fields__)
 _PREDICT_ROWS = 65_536
 
 
@@ -85,17 +85,12 @@ def roc_auc(labels: np.ndarray, scores: np.ndarray) -> float:
                  / (positives * negatives))
 
 
-class _CTRModel:
+class _CTRModel(Params):
     """Shared machinery; the subclasses choose the network parts and the parameters."""
 
     _kind = "logistic"
-    _own: tuple[str, ...] = ()  # model parameters before the FitSettings ones
 
     # -- parameters ------------------------------------------------------------------------
-
-    def get_params(self) -> dict[str, Any]:
-        """The constructor parameters as given."""
-        return {name: getattr(self, name) for name in (*self._own, *_SETTINGS)}
 
     def _check_params(self) -> FitSettings:
         o = type(self).__name__
@@ -108,9 +103,7 @@ class _CTRModel:
         if self._kind == "deepfm":
             check_widths(self.hidden, "hidden", o)
             check_fraction(self.dropout, "dropout", o)
-        settings = FitSettings.from_params(self.get_params())
-        settings.check(o)
-        return settings
+        return self._settings()
 
     def _architecture(self) -> dict[str, Any]:
         """The network shape these parameters give (what save/load must agree on)."""
@@ -307,7 +300,7 @@ class LogisticCTR(_CTRModel):
     """
 
     _kind = "logistic"
-    _own = ("categorical", "numeric", "min_count")
+    _param_names = ("categorical", "numeric", "min_count", *FIT_PARAMS)
 
     def __init__(self, *, categorical: list[str] | None = None,
                  numeric: list[str] | None = None, min_count: int = 1, epochs: int = 20,
@@ -354,7 +347,8 @@ class FactorizationMachine(_CTRModel):
     """
 
     _kind = "fm"
-    _own = ("embedding_dim", "categorical", "numeric", "min_count", "sparse")
+    _param_names = ("embedding_dim", "categorical", "numeric", "min_count", "sparse",
+                    *FIT_PARAMS)
 
     def __init__(self, embedding_dim: int = 8, *, categorical: list[str] | None = None,
                  numeric: list[str] | None = None, min_count: int = 1, sparse: bool = False,
@@ -425,8 +419,8 @@ class DeepFM(FactorizationMachine):
     """
 
     _kind = "deepfm"
-    _own = ("embedding_dim", "hidden", "dropout", "categorical", "numeric", "min_count",
-            "sparse")
+    _param_names = ("embedding_dim", "hidden", "dropout", "categorical", "numeric",
+                    "min_count", "sparse", *FIT_PARAMS)
 
     def __init__(self, embedding_dim: int = 8, *, hidden: tuple[int, ...] = (64, 32),
                  dropout: float = 0.1, categorical: list[str] | None = None,
@@ -480,9 +474,7 @@ def _read_model(cls: type[_CTRModel], path: Path, device: str) -> _CTRModel:
         history, best_epoch = list(config["history"]), int(config["best_epoch"])
         rows_per_second = float(config["rows_per_second"])
         encoder = TableEncoder.from_config(config["encoder"], owner=cls.__name__)
-        unknown = set(params) - {*cls._own, *_SETTINGS}
-        if unknown:
-            raise ValueError(f"unknown parameters {sorted(unknown)}")
+        cls._check_saved_params(params)
         if "hidden" in params:
             params["hidden"] = tuple(params["hidden"])
         if len(classes) != 2:

@@ -28,6 +28,7 @@ import numpy as np
 from everyvec._checks import check_bool, check_choice, check_float, check_fraction, check_int
 from everyvec.errors import EveryvecError, FormatError
 from everyvec.nn import _lm_network as net_ops
+from everyvec.nn._params import FIT_PARAMS, Params
 from everyvec.nn.batching import SequenceBatches, encode_sequences
 from everyvec.nn.saved import load_weights, read_model, write_model
 from everyvec.nn.text_input import (
@@ -40,7 +41,6 @@ from everyvec.nn.text_input import (
     token_lists,
 )
 from everyvec.nn.training import (
-    FitSettings,
     fit_loop,
     import_torch,
     make_optimizer,
@@ -57,12 +57,11 @@ VERSION = 1
 _OWNER = "RNNLanguageModel"
 _MODEL_PARAMS = ("cell", "embedding_dim", "hidden_size", "num_layers", "dropout", "tie_weights",
                  "grad_clip", "min_count", "max_len", "tokenizer")
-_FIT_PARAMS = tuple(FitSettings.__dataclass_fields__)
-_PARAMS = _MODEL_PARAMS + _FIT_PARAMS
+_PARAMS = _MODEL_PARAMS + FIT_PARAMS
 Texts = Sequence[str | Sequence[str]]
 
 
-class RNNLanguageModel:
+class RNNLanguageModel(Params):
     """Predict the next word with an LSTM or GRU; embed sentences with its final state.
 
     Parameters
@@ -129,6 +128,8 @@ class RNNLanguageModel:
     [('sat', 0.99...)]
     """
 
+    _param_names = _PARAMS
+
     def __init__(self, cell: str = "lstm", *, embedding_dim: int | None = None,
                  hidden_size: int = 128, num_layers: int = 1, dropout: float = 0.0,
                  tie_weights: bool = False, grad_clip: float | None = 1.0, min_count: int = 1,
@@ -157,23 +158,6 @@ class RNNLanguageModel:
         self.progress = progress
 
     # -- parameters ------------------------------------------------------------------------
-
-    def get_params(self) -> dict[str, Any]:
-        """The constructor parameters as given."""
-        return {name: getattr(self, name) for name in _PARAMS}
-
-    def __repr__(self) -> str:
-        import inspect
-
-        defaults = {n: p.default for n, p in
-                    inspect.signature(RNNLanguageModel.__init__).parameters.items()}
-        changed = {k: v for k, v in self.get_params().items() if v != defaults.get(k)}
-        return f"{_OWNER}({', '.join(f'{k}={v!r}' for k, v in changed.items())})"
-
-    def _settings(self) -> FitSettings:
-        settings = FitSettings.from_params(self.get_params())
-        settings.check(_OWNER)
-        return settings
 
     def _check_params(self) -> int:
         """Check every parameter; return the embedding size."""
@@ -439,9 +423,7 @@ class RNNLanguageModel:
                       "tokens_per_second_": float(config["tokens_per_second"]),
                       "perplexity_": float(config["perplexity"]),
                       "stopped_early_": bool(config["stopped_early"])}
-            unknown = set(params) - set(_PARAMS)
-            if unknown:
-                raise ValueError(f"unknown parameters {sorted(unknown)}")
+            cls._check_saved_params(params)
             params["device"] = device
             model = cls(**params)
             dim = model._check_params()

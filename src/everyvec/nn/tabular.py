@@ -38,6 +38,7 @@ from everyvec._checks import (
 from everyvec.data._columns import is_null
 from everyvec.errors import EveryvecError, FormatError
 from everyvec.nn import _tabular_net as _net
+from everyvec.nn._params import Params
 from everyvec.nn.columns import TableEncoder, as_target, column_array
 from everyvec.nn.saved import load_weights, read_model, write_model
 from everyvec.nn.training import (
@@ -63,7 +64,7 @@ _PARAMS = ("task", "categorical", "numeric", "embedding_sizes", "hidden", "dropo
            "patience", "seed", "device", "progress")
 
 
-class TabularEmbedder:
+class TabularEmbedder(Params):
     """Entity embeddings: one embedding table per categorical column, trained through an MLP.
 
     Parameters
@@ -127,6 +128,8 @@ class TabularEmbedder:
     >>> model.column_vectors("occupation").most_similar("Sales")  # doctest: +SKIP
     """
 
+    _param_names = _PARAMS
+
     def __init__(self, task: str = "classification", *,
                  categorical: Sequence[str] | None = None,
                  numeric: Sequence[str] | None = None,
@@ -155,10 +158,6 @@ class TabularEmbedder:
 
     # -- parameters ------------------------------------------------------------------------
 
-    def get_params(self) -> dict[str, Any]:
-        """The constructor parameters as given."""
-        return {name: getattr(self, name) for name in _PARAMS}
-
     def _check_params(self) -> FitSettings:
         o = _OWNER
         check_choice(self.task, "task", o, _TASKS)
@@ -168,9 +167,7 @@ class TabularEmbedder:
         check_widths(self.hidden, "hidden", o)
         check_fraction(self.dropout, "dropout", o)
         check_int(self.min_count, "min_count", o, minimum=1)
-        settings = FitSettings.from_params(self.get_params())
-        settings.check(o)
-        return settings
+        return self._settings()
 
     # -- fitting ---------------------------------------------------------------------------
 
@@ -491,9 +488,7 @@ def _read_model(cls: type[TabularEmbedder], path: Path, device: str) -> TabularE
     config, config_path = saved.config, path / "config.json"
     try:
         params = dict(config["params"])
-        unknown = set(params) - set(_PARAMS)
-        if unknown:
-            raise ValueError(f"unknown parameters {sorted(unknown)}")
+        cls._check_saved_params(params)
         kind = str(config["kind"])
         if kind not in ("binary", "multiclass", "regression"):
             raise ValueError(f"unknown kind {kind!r}")

@@ -33,6 +33,7 @@ import numpy as np
 
 from everyvec._checks import check_bool, check_choice, check_int
 from everyvec.errors import EveryvecError, FormatError
+from everyvec.nn._params import FIT_PARAMS, Params
 from everyvec.nn.batching import SequenceBatches, encode_sequences, pack
 from everyvec.nn.saved import load_weights, read_model, write_model
 from everyvec.nn.text_input import (
@@ -63,12 +64,11 @@ VERSION = 1
 _OWNER = "TextClassifier"
 _MODEL_PARAMS = ("embedding_dim", "vectors", "freeze", "pooling", "hidden_size", "min_count",
                  "max_len", "tokenizer", "sparse")
-_FIT_PARAMS = tuple(FitSettings.__dataclass_fields__)
-_PARAMS = _MODEL_PARAMS + _FIT_PARAMS
+_PARAMS = _MODEL_PARAMS + FIT_PARAMS
 _DEFAULT_DIM = 64
 
 
-class TextClassifier:
+class TextClassifier(Params):
     """Predict labels of short texts from word embeddings trained on the labels.
 
     Parameters
@@ -127,6 +127,8 @@ class TextClassifier:
     >>> model.predict(["love it"])  # doctest: +SKIP
     """
 
+    _param_names = _PARAMS
+
     def __init__(self, embedding_dim: int | None = None, *, vectors: Vectors | None = None,
                  freeze: bool = False, pooling: str = "mean", hidden_size: int = 64,
                  min_count: int = 1, max_len: int | None = 200,
@@ -155,21 +157,11 @@ class TextClassifier:
 
     # -- parameters ------------------------------------------------------------------------
 
-    def get_params(self) -> dict[str, Any]:
-        """The constructor parameters as given."""
-        return {name: getattr(self, name) for name in _PARAMS}
-
     def __repr__(self) -> str:
-        changed = {k: v for k, v in self.get_params().items() if k != "vectors"
-                   and v != _defaults().get(k)}
+        changed = self._changed_params(skip=("vectors",))
         if self.vectors is not None:
             changed["vectors"] = f"<{len(self.vectors)} vectors>"
         return f"{_OWNER}({', '.join(f'{k}={v!r}' for k, v in changed.items())})"
-
-    def _settings(self) -> FitSettings:
-        settings = FitSettings.from_params(self.get_params())
-        settings.check(_OWNER)
-        return settings
 
     def _check_params(self) -> None:
         o = _OWNER
@@ -371,18 +363,6 @@ class TextClassifier:
 
 # -- helpers ---------------------------------------------------------------------------------
 
-def _defaults() -> dict[str, Any]:
-    import inspect
-
-    return {name: p.default for name, p in
-            inspect.signature(TextClassifier.__init__).parameters.items()
-            if p.default is not inspect.Parameter.empty}
-
-
-
-
-
-
 def _label_values(labels: Any, n: int, where: str) -> list[Any]:
     """Labels as a list of plain Python values (numpy scalars unwrapped), one per text."""
     if isinstance(labels, (str, bytes)) or not isinstance(labels, Iterable):
@@ -425,8 +405,6 @@ def _label_array(classes: list[Any]) -> np.ndarray:
     array = np.empty(len(classes), dtype=object)
     array[:] = classes
     return array
-
-
 
 
 def _batches(model: TextClassifier, ids: list[np.ndarray], y: np.ndarray,
@@ -510,9 +488,7 @@ def _read_model(cls: type[TextClassifier], path: Path, device: str) -> TextClass
         rows_per_second = float(config["rows_per_second"])
         stopped_early = bool(config["stopped_early"])
         n_pretrained = config["n_pretrained"]
-        unknown = set(params) - set(_PARAMS)
-        if unknown:
-            raise ValueError(f"unknown parameters {sorted(unknown)}")
+        cls._check_saved_params(params)
         if len(classes) < 2:
             raise ValueError("fewer than two classes")
     except (KeyError, TypeError, ValueError) as exc:

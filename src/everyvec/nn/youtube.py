@@ -28,6 +28,7 @@ from everyvec._checks import check_float, check_fraction, check_int, check_width
 from everyvec._optional import require
 from everyvec.errors import EveryvecError, FormatError
 from everyvec.nn import _youtube_training as _t
+from everyvec.nn._params import Params
 from everyvec.nn.saved import load_weights, read_model, write_model
 from everyvec.nn.training import resolve_device
 from everyvec.recommend.base import (
@@ -54,7 +55,7 @@ def _torch() -> Any:
     return require("torch", "the YouTube candidate model")
 
 
-class YouTubeCandidates(Recommender):
+class YouTubeCandidates(Params, Recommender):
     """Candidate generation as in YouTube's deep network: history → user vector → MIPS.
 
     Parameters
@@ -122,6 +123,8 @@ class YouTubeCandidates(Recommender):
     >>> model.recommend(["item 7", "item 12"], k=5)  # doctest: +SKIP
     """
 
+    _param_names = _PARAMS
+
     def __init__(self, embedding_dim: int = 64, *, hidden: Sequence[int] = (256, 128),
                  history_length: int = 50, negatives: int = 200, ns_exponent: float = 0.75,
                  epochs: int = 10, batch_size: int = 512, lr: float = 1e-3,
@@ -148,10 +151,6 @@ class YouTubeCandidates(Recommender):
         self.index = index
 
     # -- parameters ------------------------------------------------------------------------
-
-    def get_params(self) -> dict[str, Any]:
-        """The constructor parameters as given."""
-        return {name: getattr(self, name) for name in _PARAMS}
 
     def _check_params(self) -> None:
         o = _OWNER
@@ -443,9 +442,7 @@ def _read_model(cls: type[YouTubeCandidates], path: Path, device: str) -> YouTub
         params = dict(saved.config["params"])
         n_items, n_features = int(saved.config["n_items"]), int(saved.config["n_features"])
         history, best_epoch = list(saved.config["history"]), int(saved.config["best_epoch"])
-        unknown = set(params) - set(_PARAMS)
-        if unknown:
-            raise ValueError(f"unknown parameters {sorted(unknown)}")
+        cls._check_saved_params(params)
     except (KeyError, TypeError, ValueError) as exc:
         raise FormatError(f"config is incomplete or malformed ({exc})",
                           path=config_path) from None
