@@ -63,3 +63,28 @@ def minilm_encoders(minilm, onnx_cache):
             "onnx": Encoder(minilm, backend="onnx", threads=1, cache_dir=onnx_cache),
             "int8": Encoder(minilm, backend="onnx", quantize="int8", threads=1,
                             cache_dir=onnx_cache)}
+
+
+@pytest.fixture(scope="module")
+def torch_pinned():
+    """torch on one thread for a module's tests, when torch is installed.
+
+    The models under test are tiny: on a busy 2-core machine extra intra-op threads only add
+    contention (seen slowing small fits about 100×), and one thread keeps results the same
+    from run to run.
+    """
+    try:
+        import torch
+    except ImportError:  # tests that need torch skip themselves
+        yield
+        return
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope="module")
+def one_torch_thread(torch_pinned):
+    """Like ``torch_pinned``, for a test that needs torch: it skips without it."""
+    pytest.importorskip("torch")

@@ -86,15 +86,6 @@ def test_items_and_graphs_block_runs(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert result.at(0.5).micro_f1 > 0.8
 
 
-@pytest.fixture()
-def one_torch_thread():
-    torch = pytest.importorskip("torch")
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # tiny models: extra threads only add contention
-    yield
-    torch.set_num_threads(threads)
-
-
 def test_embedding_bridge_block_runs(one_torch_thread, capsys: pytest.CaptureFixture[str]
                                      ) -> None:
     """One-hot × weight, padding, packing, length buckets, and back to Vectors."""

@@ -16,13 +16,7 @@ from everyvec.cli import app
 pd = pytest.importorskip("pandas")
 torch = pytest.importorskip("torch")
 
-
-@pytest.fixture(autouse=True, scope="module")
-def one_torch_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def invoke(*args: object):
