@@ -204,3 +204,13 @@ def test_from_config_rebuilds_the_same_encoder(minilm_encoders, onnx_cache):
                                atol=1e-6)
     with pytest.raises(ValueError, match="needs a dict"):
         Encoder.from_config({"pooling": "mean"})
+
+
+@pytest.mark.parametrize(("texts", "message"), [
+    ("one string", "must be a list of strings or token lists"),
+    ([["fine", 3]], "holds the token 3"),
+    ([7], "text 0 is a int"),
+])
+def test_bad_word_lists_are_refused(minilm_encoders, texts, message):
+    with pytest.raises(TypeError, match=message):
+        minilm_encoders["torch"].encode_tokens(texts)

@@ -23,6 +23,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import warnings
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -35,6 +36,7 @@ from everyvec.encoders.backends import BACKENDS, make_backend
 from everyvec.encoders.model_files import POOLINGS, ModelFiles, resolve_model
 from everyvec.encoders.pooling import normalize_rows, pool
 from everyvec.encoders.tokenization import TextTokenizer
+from everyvec.nn.text_input import token_lists
 
 __all__ = ["Encoder", "TokenVectors", "TruncationWarning"]
 
@@ -203,7 +205,7 @@ class Encoder:
         batch_size, progress
             Override the encoder's settings for this call.
         """
-        texts = _check_texts(texts, f"{_OWNER}.encode", words=False)
+        texts = _check_texts(texts, f"{_OWNER}.encode")
         rows = np.zeros((len(texts), self.dim), dtype=np.float32)
         truncated: list[int] = []
         for chunk in self._batches(texts, batch_size, progress):
@@ -232,7 +234,7 @@ class Encoder:
             truncation is left out (it was not read whole), as is a word the tokenizer maps
             to no token at all.
         """
-        words = _check_texts(texts, f"{_OWNER}.encode_tokens", words=True)
+        words = token_lists(texts, str.split, f"{_OWNER}.encode_tokens", allow_empty=True)
         out: list[TokenVectors | None] = [None] * len(words)
         truncated: list[int] = []
         for chunk in self._batches([" ".join(w) for w in words], batch_size, progress):
@@ -267,14 +269,14 @@ class Encoder:
         """
         from everyvec.vectors.vectors import Vectors
 
-        texts = _check_texts(texts, f"{_OWNER}.to_vectors", words=False)
+        texts = _check_texts(texts, f"{_OWNER}.to_vectors")
         keys = list(texts if keys is None else keys)
         if len(keys) != len(texts):
             raise ValueError(f"{_OWNER}.to_vectors: {len(texts)} texts but {len(keys)} keys")
-        if len(set(keys)) != len(keys):
-            seen: set[str] = set()
-            duplicate = next(k for k in keys if k in seen or seen.add(k))  # type: ignore[func-returns-value]
-            raise ValueError(f"{_OWNER}.to_vectors: the key {duplicate!r} occurs more than "
+        # Vectors refuses duplicate keys too, but only after the (slow) encoding.
+        repeated = [key for key, n in Counter(keys).items() if n > 1]
+        if repeated:
+            raise ValueError(f"{_OWNER}.to_vectors: the key {repeated[0]!r} occurs more than "
                              "once; pass unique keys= (e.g. document ids)")
         matrix = self.encode(texts, batch_size=batch_size, progress=progress)
         return Vectors(keys, matrix, provenance={"encoder": self.config()})
@@ -311,8 +313,8 @@ class Encoder:
         warnings.warn(message, TruncationWarning, stacklevel=3)
 
 
-def _check_texts(texts: Any, where: str, *, words: bool) -> list[Any]:
-    """Texts as a list of str (or, with ``words``, a list of word lists)."""
+def _check_texts(texts: Any, where: str) -> list[str]:
+    """Texts as a list of str."""
     if isinstance(texts, (str, bytes)):
         raise TypeError(f"{where} expects a list of texts, not one string; wrap it: [text]")
     try:
@@ -321,12 +323,8 @@ def _check_texts(texts: Any, where: str, *, words: bool) -> list[Any]:
         raise TypeError(f"{where} expects a list of texts; got {type(texts).__name__}") from None
     out = []
     for number, text in enumerate(items):
-        if isinstance(text, str):
-            out.append(text.split() if words else text)
-        elif words and isinstance(text, (list, tuple)) and all(isinstance(w, str) for w in text):
-            out.append(list(text))
-        else:
-            expected = "a string or a list of str words" if words else "a string"
+        if not isinstance(text, str):
             raise TypeError(f"{where}: text {number} is {type(text).__name__} {text!r:.60}; "
-                            f"expected {expected}")
+                            "expected a string")
+        out.append(text)
     return out
