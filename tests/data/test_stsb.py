@@ -117,3 +117,19 @@ def test_real_splits(shared_data: Path, monkeypatch: pytest.MonkeyPatch) -> None
     assert set(test.genres) == {"main-captions", "main-news", "main-forums"}  # sic
     # the 9-field lines give their sentences, not the attributions
     assert not any("\t" in s for s in test.sentences1 + test.sentences2)
+
+
+def test_check_pair_lists_names_the_callers_sequences() -> None:
+    import numpy as np
+
+    from everyvec.data.stsb import check_pair_lists
+
+    first, second, scores = check_pair_lists(("a", "b"), ["c", "d"], [1, 2], owner="f")
+    assert (first, second, scores.tolist()) == (["a", "b"], ["c", "d"], [1.0, 2.0])
+    assert check_pair_lists(["a"], ["b"], None, owner="f")[2] is None
+    with pytest.raises(TypeError, match="g: left must be a sequence of strings"):
+        check_pair_lists(["a", 1], ["b", "c"], None, owner="g", names=("left", "r", "s"))
+    with pytest.raises(ValueError, match="f: scores must be .* finite"):
+        check_pair_lists(["a"], ["b"], [np.nan], owner="f")
+    with pytest.raises(ValueError, match=r"same length; got 1, 2, 1"):
+        check_pair_lists(["a"], ["b", "c"], [1.0], owner="f")

@@ -11,15 +11,16 @@ number instead of a pair whose sentences are shifted.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
 from everyvec.datasets import split_file
 from everyvec.errors import FormatError
 
-__all__ = ["StsPairs", "load_stsb"]
+__all__ = ["StsPairs", "check_pair_lists", "load_stsb"]
 
 _FILES = {"train": "sts-train.csv", "dev": "sts-dev.csv", "test": "sts-test.csv"}
 # 7 fields; 9 on lines that end with the two source-attribution fields.
@@ -65,6 +66,46 @@ class StsPairs:
     def __iter__(self) -> Iterator[tuple[str, str, float]]:
         """``(sentence1, sentence2, score)`` triples."""
         return iter(zip(self.sentences1, self.sentences2, self.scores.tolist(), strict=True))
+
+
+def check_pair_lists(sentences1: Any, sentences2: Any, scores: Any, *, owner: str,
+                     names: Sequence[str] = ("sentences1", "sentences2", "scores")
+                     ) -> tuple[list[str], list[str], np.ndarray | None]:
+    """Pairs given as plain sequences, checked: strings, finite scores, equal lengths.
+
+    Parameters
+    ----------
+    sentences1, sentences2
+        The two sentences of each pair.
+    scores
+        One number per pair, or None (no scores).
+    owner
+        The caller's name, the start of every error message.
+    names
+        How the caller's user calls the three sequences, for the messages.
+    """
+    first = _strings(sentences1, names[0], owner)
+    second = _strings(sentences2, names[1], owner)
+    gold = None
+    if scores is not None:
+        try:
+            gold = np.asarray(scores, dtype=np.float64)
+        except (TypeError, ValueError):
+            gold = None
+        if gold is None or gold.ndim != 1 or not np.all(np.isfinite(gold)):
+            raise ValueError(f"{owner}: {names[2]} must be a one-dimensional sequence of "
+                             "finite numbers")
+    lengths = [len(first), len(second)] + ([] if gold is None else [len(gold)])
+    if len(set(lengths)) != 1:
+        raise ValueError(f"{owner}: {', '.join(names[:len(lengths)])} must have the same "
+                         f"length; got {', '.join(map(str, lengths))}")
+    return first, second, gold
+
+
+def _strings(values: Any, name: str, owner: str) -> list[str]:
+    if isinstance(values, str) or not all(isinstance(v, str) for v in values):
+        raise TypeError(f"{owner}: {name} must be a sequence of strings")
+    return list(values)
 
 
 def load_stsb(split: str = "train", *, path: str | os.PathLike[str] | None = None) -> StsPairs:

@@ -41,7 +41,7 @@ import numpy as np
 
 from everyvec._atomic import atomic_file
 from everyvec._checks import check_bool, check_float, check_int
-from everyvec.data.stsb import StsPairs
+from everyvec.data.stsb import StsPairs, check_pair_lists
 from everyvec.encoders.model_files import (
     ModelFiles,
     load_torch_model,
@@ -437,20 +437,9 @@ def _positives(pairs: Any, min_score: float, both_directions: bool
     if isinstance(pairs, StsPairs):
         first, second, scores = pairs.sentences1, pairs.sentences2, pairs.scores
     elif isinstance(pairs, (tuple, list)) and len(pairs) in (2, 3):
-        first, second = _texts(pairs[0], "pairs[0]"), _texts(pairs[1], "pairs[1]")
-        scores = None
-        if len(pairs) == 3:
-            try:
-                scores = np.asarray(pairs[2], dtype=np.float64)
-            except (TypeError, ValueError):
-                raise TypeError(f"{_OWNER}: pairs[2] must be a sequence of scores") from None
-            if scores.ndim != 1 or not np.all(np.isfinite(scores)):
-                raise ValueError(f"{_OWNER}: pairs[2] must be a sequence of finite scores")
-        lengths = {len(first), len(second)} | ({len(scores)} if scores is not None else set())
-        if len(lengths) != 1:
-            raise ValueError(f"{_OWNER}: the sequences of 'pairs' must have the same length; "
-                             f"got {len(first)}, {len(second)}"
-                             + (f" and {len(scores)}" if scores is not None else ""))
+        first, second, scores = check_pair_lists(
+            pairs[0], pairs[1], pairs[2] if len(pairs) == 3 else None, owner=_OWNER,
+            names=("pairs[0]", "pairs[1]", "pairs[2]"))
     else:
         raise TypeError(f"The 'pairs' parameter of {_OWNER} must be StsPairs (e.g. "
                         "load_stsb('train')), (sentences1, sentences2) or (sentences1, "
@@ -467,10 +456,3 @@ def _positives(pairs: Any, min_score: float, both_directions: bool
     if both_directions:
         left, right = left + right, right + left
     return left, right
-
-
-def _texts(values: Any, name: str) -> list[str]:
-    if isinstance(values, str) or not all(isinstance(v, str) for v in values):
-        raise TypeError(f"{_OWNER}: {name} must be a sequence of strings")
-    return list(values)
-

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from everyvec._checks import check_int
-from everyvec.data.stsb import StsPairs
+from everyvec.data.stsb import StsPairs, check_pair_lists
 from everyvec.evaluate._common import fmt, plain_table, rich_table
 from everyvec.evaluate.stats import pearson, spearman
 
@@ -157,27 +157,13 @@ def _pairs(pairs: Any, sentences2: Any, scores: Any) -> tuple[list[str], list[st
         if sentences2 is None or scores is None:
             raise TypeError(f"{_OWNER} takes StsPairs (e.g. load_stsb('test')) or three "
                             "sequences: sentences1, sentences2 and scores")
-        first, second = _texts(pairs, "sentences1"), _texts(sentences2, "sentences2")
-        try:
-            gold = np.asarray(scores, dtype=np.float64)
-        except (TypeError, ValueError):
-            raise TypeError(f"The 'scores' parameter of {_OWNER} must be a sequence of "
-                            "numbers.") from None
-        if gold.ndim != 1 or not np.all(np.isfinite(gold)):
-            raise ValueError(f"The 'scores' parameter of {_OWNER} must be a one-dimensional "
-                             "sequence of finite numbers.")
-        if not len(first) == len(second) == len(gold):
-            raise ValueError(f"{_OWNER}: sentences1, sentences2 and scores must have the same "
-                             f"length; got {len(first)}, {len(second)} and {len(gold)}")
+        first, second, gold = check_pair_lists(
+            pairs, sentences2, scores, owner=_OWNER,
+            names=("the 'sentences1' parameter", "the 'sentences2' parameter",
+                   "the 'scores' parameter"))
     if not len(first):
         raise ValueError(f"{_OWNER}: no sentence pairs to evaluate")
     return list(first), list(second), np.asarray(gold, dtype=np.float64)
-
-
-def _texts(values: Any, name: str) -> list[str]:
-    if isinstance(values, str) or not all(isinstance(v, str) for v in values):
-        raise TypeError(f"The {name!r} parameter of {_OWNER} must be a sequence of strings.")
-    return list(values)
 
 
 def _encode(encode: Callable[[list[str]], Any], texts: list[str],
