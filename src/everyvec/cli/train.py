@@ -41,8 +41,17 @@ def train(
     = "whitespace",
     layout: Annotated[str, typer.Option(help="'lines' (a sentence per line) or 'stream' "
                                         "(one token stream, as text8).")] = "lines",
+    device: Annotated[str | None, typer.Option(
+        help="Train with PyTorch on this device ('cuda', 'cuda:N' or 'cpu'); default: the "
+             "CPU engine. Under torchrun, trains across all the processes.")] = None,
+    batch_words: Annotated[int, typer.Option(
+        min=1, help="--device: centre words per training step.")] = 4096,
+    sync_words: Annotated[int, typer.Option(
+        min=1, help="--device under torchrun: tokens per rank between table "
+                    "synchronisations.")] = 1_000_000,
     checkpoint: Annotated[Path | None, typer.Option(
-        help="Save a resumable checkpoint here after every epoch.")] = None,
+        help="Save a resumable checkpoint here after every epoch (under torchrun, a "
+             "restarted run resumes from it).")] = None,
     resume: Annotated[bool, typer.Option(
         help="Finish the run saved in --checkpoint instead of starting afresh.")] = False,
     report: Annotated[Path | None, typer.Option(help="Write the training report as JSON.")]
@@ -71,8 +80,11 @@ def train(
     else:
         model = Word2Vec(dim, sg=sg, hs=hs, negative=negative, window=window,
                          min_count=min_count, sample=sample, epochs=epochs, alpha=alpha,
-                         workers=workers, seed=seed, checkpoint=checkpoint, progress=progress)
+                         workers=workers, seed=seed, device=device, batch_words=batch_words,
+                         sync_words=sync_words, checkpoint=checkpoint, progress=progress)
         model.fit(reader)
+    if getattr(model, "rank_", 0) != 0:
+        return  # under torchrun every rank holds the same vectors; rank 0 writes them
     for epoch in model.report_.epochs:
         err_console.print(f"epoch {epoch.epoch + 1}: mean loss {epoch.mean_loss:.4f}, "
                           f"{epoch.words_per_second:,.0f} words/s, {epoch.seconds:.1f} s")

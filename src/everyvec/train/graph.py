@@ -297,6 +297,9 @@ class Node2Vec:
         Seed of the walks and the training; with ``workers=1`` runs are bit-identical.
     keep_walks
         Keep the walks as :attr:`walks_` (memory: 4 bytes per node visited).
+    device, batch_words, sync_words
+        Train the skip-gram with the PyTorch trainer on this device (``None``: CPU threads);
+        see :class:`~everyvec.train.word2vec.Word2Vec`. The walks are drawn on CPU threads.
     progress
         Progress bars (``None``: only when stderr is a terminal).
 
@@ -328,7 +331,8 @@ class Node2Vec:
                  hs: bool = False, ns_exponent: float = 0.75, sample: float = 0.0,
                  alpha: float = 0.025, min_alpha: float = 0.0001, epochs: int = 1,
                  workers: int | None = None, seed: int = 1, keep_walks: bool = False,
-                 progress: bool | None = None) -> None:
+                 device: str | None = None, batch_words: int = 4096,
+                 sync_words: int = 1_000_000, progress: bool | None = None) -> None:
         self.vector_size = vector_size
         self.walk_length = walk_length
         self.walks_per_node = walks_per_node
@@ -346,11 +350,14 @@ class Node2Vec:
         self.workers = workers
         self.seed = seed
         self.keep_walks = keep_walks
+        self.device = device
+        self.batch_words = batch_words
+        self.sync_words = sync_words
         self.progress = progress
 
     _PARAMS = ("vector_size", "walk_length", "walks_per_node", "p", "q", "weighted", "window",
                "negative", "hs", "ns_exponent", "sample", "alpha", "min_alpha", "epochs",
-               "workers", "seed")
+               "workers", "seed", "device", "batch_words", "sync_words")
 
     def get_params(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in self._PARAMS}
@@ -364,7 +371,9 @@ class Node2Vec:
                         window=self.window, min_count=1, sample=self.sample, alpha=self.alpha,
                         min_alpha=self.min_alpha, epochs=self.epochs, workers=self.workers,
                         ns_exponent=self.ns_exponent, seed=self.seed,
-                        max_sentence_length=max(self.walk_length, 1), progress=self.progress)
+                        max_sentence_length=max(self.walk_length, 1), device=self.device,
+                        batch_words=self.batch_words, sync_words=self.sync_words,
+                        progress=self.progress)
 
     def _check_params(self) -> Word2Vec:
         owner = type(self).__name__
@@ -451,11 +460,14 @@ class DeepWalk(Node2Vec):
                  negative: int = 5, hs: bool = False, ns_exponent: float = 0.75,
                  sample: float = 0.0, alpha: float = 0.025, min_alpha: float = 0.0001,
                  epochs: int = 1, workers: int | None = None, seed: int = 1,
-                 keep_walks: bool = False, progress: bool | None = None) -> None:
+                 keep_walks: bool = False, device: str | None = None,
+                 batch_words: int = 4096, sync_words: int = 1_000_000,
+                 progress: bool | None = None) -> None:
         super().__init__(vector_size, walk_length=walk_length, walks_per_node=walks_per_node,
                          weighted=weighted, window=window, negative=negative, hs=hs,
                          ns_exponent=ns_exponent, sample=sample, alpha=alpha,
                          min_alpha=min_alpha, epochs=epochs, workers=workers, seed=seed,
-                         keep_walks=keep_walks, progress=progress)
+                         keep_walks=keep_walks, device=device, batch_words=batch_words,
+                         sync_words=sync_words, progress=progress)
 
     _PARAMS = tuple(name for name in Node2Vec._PARAMS if name not in ("p", "q"))

@@ -90,7 +90,8 @@ class Item2Vec(Word2Vec):
         Passes over the histories (more than for text: item logs are small).
     **others
         Every other :class:`~everyvec.train.word2vec.Word2Vec` parameter (``negative``,
-        ``alpha``, ``workers``, ``seed``, ``hs``, ``sg``, ``callbacks``, ``checkpoint``...).
+        ``alpha``, ``workers``, ``seed``, ``hs``, ``sg``, ``callbacks``, ``checkpoint``,
+        ``device`` to train on a GPU...).
 
     Examples
     --------
@@ -108,7 +109,8 @@ class Item2Vec(Word2Vec):
                  cbow_mean: bool = True, max_vocab_size: int | None = None,
                  max_final_vocab: int | None = None, shrink_windows: bool = True,
                  shared_negatives: bool = True, seed: int = 1,
-                 max_sentence_length: int = 10_000,
+                 max_sentence_length: int = 10_000, device: str | None = None,
+                 batch_words: int = 4096, sync_words: int = 1_000_000,
                  callbacks: Sequence[Callable[[Word2Vec, EpochReport], Any]] = (),
                  checkpoint: Any = None, progress: bool | None = None) -> None:
         self.mode = mode
@@ -118,7 +120,8 @@ class Item2Vec(Word2Vec):
                          cbow_mean=cbow_mean, max_vocab_size=max_vocab_size,
                          max_final_vocab=max_final_vocab, shrink_windows=shrink_windows,
                          shared_negatives=shared_negatives, seed=seed,
-                         max_sentence_length=max_sentence_length, callbacks=callbacks,
+                         max_sentence_length=max_sentence_length, device=device,
+                         batch_words=batch_words, sync_words=sync_words, callbacks=callbacks,
                          checkpoint=checkpoint, progress=progress)
 
     _PARAMS = ("mode", *Word2Vec._PARAMS)

@@ -24,6 +24,7 @@ import hashlib
 import inspect
 import logging
 import os
+import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -46,6 +47,7 @@ __all__ = ["Word2Vec"]
 logger = logging.getLogger(__name__)
 
 _ALWAYS = 1 << 32
+_DEVICE = re.compile(r"^(cpu|cuda(:\d+)?)$")
 
 
 def default_workers() -> int:
@@ -103,6 +105,18 @@ class Word2Vec:
     seed
         Seed of the initial vectors and of every random stream. With ``workers=1`` two runs
         give bit-identical vectors.
+    device
+        ``None`` (default): the numba engine on CPU threads. ``"cuda"``, ``"cuda:N"`` or
+        ``"cpu"``: the PyTorch trainer on that device (:mod:`everyvec.train.device_trainer`),
+        which also trains across processes and machines when launched with ``torchrun``
+        (see the README, "Scaling out"). Same vectors, schedule and subsampling; ``workers``
+        is not used.
+    batch_words
+        PyTorch trainer: centre words trained per step. Larger batches keep a GPU busier;
+        a word repeated within a batch moves by its average update.
+    sync_words
+        PyTorch trainer across processes: tokens each rank trains between synchronisations
+        of the tables.
     max_sentence_length
         Longer sentences are cut into pieces of this many tokens (nothing is dropped).
     callbacks
@@ -141,7 +155,8 @@ class Word2Vec:
                  workers: int | None = None, ns_exponent: float = 0.75, cbow_mean: bool = True,
                  max_vocab_size: int | None = None, max_final_vocab: int | None = None,
                  shrink_windows: bool = True, shared_negatives: bool = True, seed: int = 1,
-                 max_sentence_length: int = 10_000,
+                 max_sentence_length: int = 10_000, device: str | None = None,
+                 batch_words: int = 4096, sync_words: int = 1_000_000,
                  callbacks: Sequence[Callable[[Word2Vec, EpochReport], Any]] = (),
                  checkpoint: str | os.PathLike[str] | None = None,
                  progress: bool | None = None) -> None:
@@ -164,6 +179,9 @@ class Word2Vec:
         self.shared_negatives = shared_negatives
         self.seed = seed
         self.max_sentence_length = max_sentence_length
+        self.device = device
+        self.batch_words = batch_words
+        self.sync_words = sync_words
         self.callbacks = callbacks
         self.checkpoint = checkpoint
         self.progress = progress
@@ -175,7 +193,7 @@ class Word2Vec:
     _PARAMS = ("vector_size", "sg", "hs", "negative", "window", "min_count", "sample", "alpha",
                "min_alpha", "epochs", "workers", "ns_exponent", "cbow_mean", "max_vocab_size",
                "max_final_vocab", "shrink_windows", "shared_negatives", "seed",
-               "max_sentence_length")
+               "max_sentence_length", "device", "batch_words", "sync_words")
 
     def get_params(self) -> dict[str, Any]:
         """The settings that define the model (callbacks, checkpoint and progress aside)."""
@@ -211,6 +229,12 @@ class Word2Vec:
         check_int(self.max_final_vocab, "max_final_vocab", o, minimum=1, allow_none=True)
         check_int(self.seed, "seed", o, minimum=0)
         check_int(self.max_sentence_length, "max_sentence_length", o, minimum=1)
+        if self.device is not None and (not isinstance(self.device, str)
+                                        or not _DEVICE.match(self.device)):
+            raise ValueError(f"The 'device' parameter of {o} must be None (CPU threads), "
+                             f"'cpu', 'cuda' or 'cuda:N'. Got {self.device!r}.")
+        check_int(self.batch_words, "batch_words", o, minimum=1)
+        check_int(self.sync_words, "sync_words", o, minimum=1)
         if callable(self.callbacks) or not all(callable(c) for c in self.callbacks):
             raise TypeError("The 'callbacks' parameter of Word2Vec must be a list of callables "
                             f"callback(model, report). Got {self.callbacks!r}.")
@@ -265,7 +289,8 @@ class Word2Vec:
             encoded.release_tokens()
         try:
             self._prepare_weights(vocab, update)
-            self._train(encoded, remap, first_epoch=0)
+            first_epoch = 0 if update else self._restart_from_checkpoint(encoded, remap)
+            self._train(encoded, remap, first_epoch=first_epoch)
         finally:
             if owned:
                 encoded.close()
@@ -341,7 +366,36 @@ class Word2Vec:
             self.tree_matrix_ = np.zeros((max(n - 1, 1) if self.hs else 0, dim), np.float32)
         self.vocabulary_ = vocab
 
+    def _restart_from_checkpoint(self, encoded: EncodedCorpus, remap: np.ndarray) -> int:
+        """After ``torchrun`` restarted the workers (a rank died), pick up this run's last
+        checkpoint: returns the epoch to start from (0 when there is nothing to resume)."""
+        from everyvec.train.distributed import restart_count
+
+        if self.device is None or self.checkpoint is None or restart_count() == 0:
+            return 0
+        if not (Path(self.checkpoint) / "checkpoint.json").is_file():
+            return 0
+        saved = _checkpoint.load(type(self), self.checkpoint)
+        if (saved.get_params() != self.get_params()
+                or saved._corpus_fingerprint != _fingerprint(encoded, remap)
+                or list(saved.vocabulary_) != list(self.vocabulary_)):
+            logger.warning("the checkpoint in %s is of another run; starting afresh",
+                           self.checkpoint)
+            return 0
+        for name in ("input_matrix_", "output_matrix_", "tree_matrix_", "report_", "_runs",
+                     "_epochs_done"):
+            setattr(self, name, getattr(saved, name))
+        logger.warning("restart %d: resuming from %s after epoch %d of %d", restart_count(),
+                       self.checkpoint, self._epochs_done, self.epochs)
+        return self._epochs_done
+
     def _train(self, encoded: EncodedCorpus, remap: np.ndarray, first_epoch: int) -> None:
+        if self.device is not None:
+            from everyvec.train.device_trainer import train_on_device
+
+            self._corpus_fingerprint = _fingerprint(encoded, remap)
+            train_on_device(self, encoded, remap, first_epoch, self._corpus_fingerprint)
+            return
         vocab = self.vocabulary_
         counts = vocab.counts.astype(np.float64)
         keep = np.minimum(np.floor(vocab.keep_probabilities(self.sample) * _ALWAYS),
@@ -386,7 +440,7 @@ class Word2Vec:
             self._runs += 1  # the run is complete: a later fit(update=True) gets new streams
         logger.info("epoch %d: mean loss %.5f, %.0f words/s", report.epoch, report.mean_loss,
                     report.words_per_second)
-        if self.checkpoint is not None:
+        if self.checkpoint is not None and getattr(self, "rank_", 0) == 0:
             self.save_checkpoint(self.checkpoint)
         for callback in self.callbacks:
             callback(self, report)
