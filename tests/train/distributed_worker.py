@@ -5,7 +5,7 @@ vectors. With ``--die-after-epoch E`` rank 1 exits abruptly after epoch ``E`` on
 attempt, so that ``torchrun --max-restarts`` restarts the workers from the checkpoint.
 
 Every attempt appends ``{"rank", "attempt", "epochs"}`` (the epochs this attempt trained) to
-``--log``.
+``--events``.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from everyvec.train.distributed import restart_count  # noqa: E402
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--out", required=True)
-    parser.add_argument("--log", required=True)
+    parser.add_argument("--events", required=True)
     parser.add_argument("--epochs", type=int, default=20)
     parser.add_argument("--checkpoint", default=None)
     parser.add_argument("--die-after-epoch", type=int, default=None)
@@ -40,14 +40,14 @@ def main() -> None:
         seen.append(report.epoch)
         if (args.die_after_epoch == report.epoch and model.rank_ == 1
                 and restart_count() == 0):
-            _log(args.log, model.rank_, seen)
+            _log(args.events, model.rank_, seen)
             os._exit(3)  # a crash: no clean-up, no goodbye to the other rank
 
     model = Word2Vec(vector_size=16, min_count=1, epochs=args.epochs, sample=0.0, seed=0,
                      sg=True, device="cpu", batch_words=1024, sync_words=2000,
                      checkpoint=args.checkpoint, callbacks=[callback], progress=False)
     model.fit(planted_sentences())
-    _log(args.log, model.rank_, seen)
+    _log(args.events, model.rank_, seen)
     if model.rank_ == 0:
         model.vectors.save(args.out)
         Path(args.out + ".report.json").write_text(json.dumps(model.report_.to_dict()))

@@ -122,6 +122,7 @@ def train_on_device(model: Word2Vec, encoded: EncodedCorpus, remap: np.ndarray,
                     epoch=epoch, loss=stats[0], terms=int(stats[1]), raw_words=int(stats[2]),
                     kept_words=int(stats[3]), seconds=seconds,
                     alpha=learning_rate(model.alpha, model.min_alpha, epoch + 1, model.epochs))
+                model.sync_seconds_ = sync.seconds if sync is not None else 0.0
                 model._epoch_done(report)
     finally:
         distributed.leave(ranks)

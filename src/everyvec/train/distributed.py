@@ -32,6 +32,7 @@ import dataclasses
 import hashlib
 import json
 import os
+import time
 from typing import Any
 
 from everyvec.errors import CorpusError
@@ -142,10 +143,12 @@ class TableSync:
     def __init__(self, tables: list[Any]) -> None:
         self.tables = [t for t in tables if t.numel()]
         self.bases = [t.clone() for t in self.tables]
+        self.seconds = 0.0  #: wall-clock time spent synchronising
 
     def __call__(self) -> None:
         import torch.distributed as dist
 
+        started = time.perf_counter()
         for table, base in zip(self.tables, self.bases, strict=True):
             table.sub_(base)
             changed = (table != 0).any(dim=1).to(table.dtype)
@@ -153,3 +156,4 @@ class TableSync:
             dist.all_reduce(changed)
             table.div_(changed.clamp_(min=1.0)[:, None]).add_(base)
             base.copy_(table)
+        self.seconds += time.perf_counter() - started

@@ -140,6 +140,11 @@ class Word2Vec:
         Inner-node vectors of hierarchical softmax (empty when ``hs=False``).
     report_ : TrainingReport
         Per-epoch loss, words per second and timing, over every ``fit`` call.
+    rank_ : int
+        PyTorch trainer: this process's rank (0 when not distributed).
+    sync_seconds_ : float
+        PyTorch trainer across processes: seconds this rank spent synchronising tables in
+        the last ``fit``.
 
     Examples
     --------
