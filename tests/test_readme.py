@@ -168,3 +168,11 @@ def eval_free_pairs(text: str) -> list[tuple[str, float]]:
     """``[('server', 0.27), ...]`` parsed without eval."""
     return [(word, float(prob)) for word, prob in
             re.findall(r"\('([^']*)', ([0-9.e-]+)\)", text)]
+
+
+def test_scaling_out_block_runs(one_torch_thread, capsys: pytest.CaptureFixture[str]) -> None:
+    """The PyTorch trainer on CPU."""
+    exec(compile(python_blocks()[13], "README.md", "exec"), {})  # noqa: S102
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "24000"
+    assert float(lines[1]) >= 0.75  # chance is about 1/40

@@ -59,3 +59,22 @@ def test_train_errors_are_one_line(tmp_path: Path) -> None:
     rare = CliRunner().invoke(app, ["train", str(corpus), "-o", str(tmp_path / "v"),
                                     "--min-count", "100000"])
     assert rare.exit_code == 1 and "min_count=100000" in rare.stderr
+
+
+def test_train_on_a_torch_device(tmp_path: Path, one_torch_thread) -> None:
+    out = tmp_path / "vectors"
+    result = CliRunner().invoke(app, [
+        "train", str(_corpus(tmp_path)), "-o", str(out), "--sg", "--dim", "8",
+        "--min-count", "1", "--epochs", "2", "--device", "cpu", "--batch-words", "256"])
+    assert result.exit_code == 0, result.output
+    vectors = Vectors.load(out)
+    assert vectors.dim == 8
+    assert vectors.provenance["params"]["device"] == "cpu"
+    assert vectors.provenance["params"]["batch_words"] == 256
+
+
+def test_train_refuses_an_unknown_device(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["train", str(_corpus(tmp_path)), "-o",
+                                      str(tmp_path / "v"), "--device", "tpu"])
+    assert result.exit_code != 0
+    assert "'device' parameter" in result.output + result.stderr
