@@ -33,6 +33,7 @@ import hashlib
 import json
 import os
 import time
+from datetime import timedelta
 from typing import Any
 
 from everyvec.errors import CorpusError
@@ -87,7 +88,7 @@ def join(device: Any) -> tuple[Ranks, Any]:
                                f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} "
                                "not set; launch with torchrun (see the README, 'Scaling out')")
         backend = "nccl" if device.type == "cuda" else "gloo"
-        dist.init_process_group(backend)
+        _init_process_group(backend)
         ranks = Ranks(dist.get_rank(), dist.get_world_size(), owns_group=True)
     else:
         return Ranks(), device
@@ -95,6 +96,26 @@ def join(device: Any) -> tuple[Ranks, Any]:
         device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
         torch.cuda.set_device(device)
     return ranks, device
+
+
+def _init_process_group(backend: str) -> None:
+    """``init_process_group`` from the launcher's environment.
+
+    Under torchrun the workers share the agent's key-value store, which outlives a restart;
+    the keys of a new attempt get their own prefix so that no rank of a restarted run reads
+    the address a dead rank of the previous attempt published (seen here as gloo's
+    "connectFullMesh failed ... Connection refused").
+    """
+    import torch.distributed as dist
+
+    if os.environ.get("TORCHELASTIC_USE_AGENT_STORE") != "True":
+        dist.init_process_group(backend)
+        return
+    world, rank = int(os.environ["WORLD_SIZE"]), int(os.environ["RANK"])
+    store = dist.TCPStore(os.environ["MASTER_ADDR"], int(os.environ["MASTER_PORT"]), world,
+                          is_master=False, timeout=timedelta(minutes=10))
+    prefixed = dist.PrefixStore(f"everyvec/attempt_{restart_count()}", store)
+    dist.init_process_group(backend, store=prefixed, rank=rank, world_size=world)
 
 
 def leave(ranks: Ranks) -> None:
