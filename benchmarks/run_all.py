@@ -18,8 +18,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
-ORDER = ("load", "evaluate", "most_similar", "word2vec", "index", "server", "recs", "graph",
-         "tabular", "ctr", "text_classifier", "encoder", "language_model", "stsb")
+ORDER = ("load", "evaluate", "most_similar", "word2vec", "word2vec_device", "index", "server",
+         "recs", "graph", "tabular", "ctr", "text_classifier", "encoder", "language_model", "stsb")
 
 HEADER = """# Benchmarks
 
