@@ -205,15 +205,15 @@ def main() -> None:
 
 ANALYSIS = """
 **Reading it.** No GPU was lent to the session that wrote this file, so there is no GPU row
-yet: on a GPU machine run `python benchmarks/bench_word2vec_device.py --device cuda
---corpus en_corpus/enwiki2015_paragraphs.txt.gz --batch-words 65536` for the words/s
-target (10M) and the analogy comparison with gensim. On CPU the torch trainer is the test vehicle, not the fast path: 0.15× the numba engine, because
-every step materialises (batch × window × outputs) tensors where the numba kernels keep a
-window in L1. Its analogy is within 1 point of gensim's (-0.9 pt) and its WS-353 higher.
-Two gloo processes run 1.74× the words/s of one (efficiency 0.87), but with the default
-`sync_words=1000000` on this 2.1M-word corpus each rank trains half an epoch between
-synchronisations, and quality drops (analogy 0.026 vs 0.054): on small corpora lower
-`sync_words` (the 2-process test in `make test` syncs every 2000 words and matches one
+yet: on a GPU machine run `python benchmarks/bench_word2vec_device.py --device cuda --corpus
+en_corpus/enwiki2015_paragraphs.txt.gz --batch-words 65536` for the words/s target (10M) and
+the analogy comparison with gensim. On CPU the torch trainer is the test vehicle, not the fast
+path: 0.15× the numba engine, because every step materialises (batch × window × outputs)
+tensors where the numba kernels keep a window in L1. Its analogy is within 1 point of gensim's
+(-0.9 pt) and its WS-353 higher. Two gloo processes run 1.74× the words/s of one (efficiency
+0.87), but with the default `sync_words=1000000` on this 2.1M-word corpus each rank trains half
+an epoch between synchronisations, and quality drops (analogy 0.026 vs 0.054): on small corpora
+lower `sync_words` (the 2-process test in `make test` syncs every 2000 words and matches one
 process). Replicated tables cost one 15 ms all_reduce per interval where row-sharded tables
 would spend ~370 ms in per-batch all_to_all exchanges, which is why everyvec replicates.
 """
