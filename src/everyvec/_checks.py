@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import numbers
 import os
+import re
 from collections.abc import Collection
 from typing import Any
 
@@ -57,6 +58,22 @@ def check_choice(value: Any, name: str, owner: str, choices: Collection[str]) ->
     if not isinstance(value, str):
         raise _fail(TypeError, name, owner, expected, value)
     if value not in choices:
+        raise _fail(ValueError, name, owner, expected, value)
+    return value
+
+
+_DEVICE = re.compile(r"cpu|cuda(:\d+)?\Z")
+
+
+def check_device(value: Any, name: str, owner: str, *, allow_none: bool = False) -> str | None:
+    """Return a torch device name: ``'cpu'``, ``'cuda'`` or ``'cuda:N'`` (``None`` when
+    ``allow_none``). Whether CUDA is there is checked when the device is used."""
+    expected = "'cpu', 'cuda' or 'cuda:N'" + (" (or None)" if allow_none else "")
+    if value is None and allow_none:
+        return None
+    if not isinstance(value, str):
+        raise _fail(TypeError, name, owner, expected, value)
+    if not _DEVICE.match(value):
         raise _fail(ValueError, name, owner, expected, value)
     return value
 

@@ -23,7 +23,6 @@ import contextlib
 import copy
 import logging
 import math
-import re
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
@@ -31,7 +30,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from everyvec._checks import check_float, check_fraction, check_int
+from everyvec._checks import check_device, check_float, check_fraction, check_int
 from everyvec._optional import require
 from everyvec._progress import Meter
 
@@ -40,7 +39,6 @@ __all__ = ["BatchSource", "FitResult", "FitSettings", "TensorBatches", "fit_loop
 
 logger = logging.getLogger(__name__)
 
-_DEVICE = re.compile(r"cpu|cuda(:\d+)?\Z")
 
 
 def import_torch(purpose: str = "everyvec.nn") -> Any:
@@ -95,10 +93,7 @@ class FitSettings:
         check_fraction(self.validation_fraction, "validation_fraction", owner)
         check_int(self.patience, "patience", owner, minimum=1)
         check_int(self.seed, "seed", owner, minimum=0)
-        if not isinstance(self.device, str) or not _DEVICE.match(self.device):
-            raise (ValueError if isinstance(self.device, str) else TypeError)(
-                f"The 'device' parameter of {owner} must be 'cpu', 'cuda' or 'cuda:N'. "
-                f"Got {self.device!r}.")
+        check_device(self.device, "device", owner)
         if self.progress is not None and not isinstance(self.progress, bool):
             raise TypeError(f"The 'progress' parameter of {owner} must be True, False or "
                             f"None. Got {self.progress!r}.")
@@ -184,9 +179,7 @@ class TensorBatches:
 def resolve_device(device: str, owner: str) -> Any:
     """``torch.device`` for ``"cpu"`` / ``"cuda"`` / ``"cuda:N"``; a clear error without CUDA."""
     t = import_torch(owner)
-    if not isinstance(device, str) or not _DEVICE.match(device):
-        raise ValueError(f"The 'device' parameter of {owner} must be 'cpu', 'cuda' or "
-                         f"'cuda:N'. Got {device!r}.")
+    check_device(device, "device", owner)
     if device.startswith("cuda"):
         if not t.cuda.is_available():
             raise ValueError(f"The 'device' parameter of {owner} asks for {device!r} but CUDA "

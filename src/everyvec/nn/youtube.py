@@ -17,14 +17,13 @@ optional extra, imported only when a model is fitted, loaded or used.
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from everyvec._checks import check_float, check_fraction, check_int, check_widths
+from everyvec._checks import check_device, check_float, check_fraction, check_int, check_widths
 from everyvec._optional import require
 from everyvec.errors import EveryvecError, FormatError
 from everyvec.nn import _youtube_training as _t
@@ -48,7 +47,6 @@ _OWNER = "YouTubeCandidates"
 _PARAMS = ("embedding_dim", "hidden", "history_length", "negatives", "ns_exponent", "epochs",
            "batch_size", "lr", "weight_decay", "dropout", "min_count", "validation_fraction",
            "patience", "seed", "device", "progress", "index")
-_DEVICE = re.compile(r"cpu|cuda(:\d+)?\Z")
 
 
 def _torch() -> Any:
@@ -169,10 +167,7 @@ class YouTubeCandidates(Params, Recommender):
         check_fraction(self.validation_fraction, "validation_fraction", o)
         check_int(self.patience, "patience", o, minimum=1)
         check_int(self.seed, "seed", o, minimum=0)
-        if not isinstance(self.device, str) or not _DEVICE.match(self.device):
-            raise (ValueError if isinstance(self.device, str) else TypeError)(
-                f"The 'device' parameter of {o} must be 'cpu', 'cuda' or 'cuda:N'. "
-                f"Got {self.device!r}.")
+        check_device(self.device, "device", o)
         if self.progress is not None and not isinstance(self.progress, bool):
             raise TypeError(f"The 'progress' parameter of {o} must be True, False or None. "
                             f"Got {self.progress!r}.")

@@ -24,14 +24,13 @@ import hashlib
 import inspect
 import logging
 import os
-import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from everyvec._checks import check_bool, check_float, check_int
+from everyvec._checks import check_bool, check_device, check_float, check_int
 from everyvec.errors import CorpusError, EveryvecError
 from everyvec.kernels.huffman import huffman_tree
 from everyvec.kernels.sampling import alias_table, derive_state, sigmoid_tables
@@ -47,7 +46,6 @@ __all__ = ["Word2Vec"]
 logger = logging.getLogger(__name__)
 
 _ALWAYS = 1 << 32
-_DEVICE = re.compile(r"^(cpu|cuda(:\d+)?)$")
 
 
 def default_workers() -> int:
@@ -234,10 +232,7 @@ class Word2Vec:
         check_int(self.max_final_vocab, "max_final_vocab", o, minimum=1, allow_none=True)
         check_int(self.seed, "seed", o, minimum=0)
         check_int(self.max_sentence_length, "max_sentence_length", o, minimum=1)
-        if self.device is not None and (not isinstance(self.device, str)
-                                        or not _DEVICE.match(self.device)):
-            raise ValueError(f"The 'device' parameter of {o} must be None (CPU threads), "
-                             f"'cpu', 'cuda' or 'cuda:N'. Got {self.device!r}.")
+        check_device(self.device, "device", o, allow_none=True)
         check_int(self.batch_words, "batch_words", o, minimum=1)
         check_int(self.sync_words, "sync_words", o, minimum=1)
         if callable(self.callbacks) or not all(callable(c) for c in self.callbacks):
