@@ -31,7 +31,7 @@ from everyvec.train import distributed
 from everyvec.train.device_batches import DeviceTables, context_slots, kept_tokens
 from everyvec.train.device_step import StepTotals, cbow_step, skipgram_step
 from everyvec.train.encoded import EncodedCorpus
-from everyvec.train.trainer import EpochReport
+from everyvec.train.trainer import EpochReport, learning_rate
 
 if TYPE_CHECKING:
     from everyvec.train.word2vec import Word2Vec
@@ -39,11 +39,6 @@ if TYPE_CHECKING:
 __all__ = ["train_on_device"]
 
 logger = logging.getLogger(__name__)
-
-
-def learning_rate(alpha: float, min_alpha: float, done: float, total: float) -> float:
-    """Linear decay from ``alpha`` to ``min_alpha`` as ``done`` words of ``total`` pass."""
-    return max(alpha - (alpha - min_alpha) * min(done / total, 1.0), min_alpha)
 
 
 class _Tables:

@@ -32,7 +32,7 @@ from everyvec.kernels.sampling import derive_state
 from everyvec.kernels.word2vec import STATS_SIZE
 from everyvec.train.encoded import EncodedCorpus
 
-__all__ = ["EpochReport", "TrainingReport", "run_epochs", "split_ranges"]
+__all__ = ["EpochReport", "TrainingReport", "learning_rate", "run_epochs", "split_ranges"]
 
 #: ``step(tokens, starts, first, last, schedule, state, stats)``: one kernel call.
 Step = Callable[[np.ndarray, np.ndarray, int, int, np.ndarray, np.ndarray, np.ndarray], None]
@@ -126,6 +126,12 @@ class TrainingReport:
         return "\n".join(lines)
 
 
+def learning_rate(alpha: float, min_alpha: float, done: float, total: float) -> float:
+    """Linear decay from ``alpha`` to ``min_alpha`` as ``done`` words of ``total`` pass (the
+    kernels' ``_alpha`` does the same per sentence)."""
+    return max(alpha - (alpha - min_alpha) * min(done / total, 1.0), min_alpha)
+
+
 def split_ranges(starts: np.ndarray, parts: int) -> list[tuple[int, int]]:
     """Cut the sentences of a block into at most ``parts`` ranges of about equal tokens."""
     n = len(starts) - 1
@@ -179,11 +185,10 @@ def run_epochs(step: Step, encoded: EncodedCorpus, *, epochs: int, alpha: float,
                     meter.advance(len(tokens), rate=totals[2] / elapsed if elapsed else None,
                                   description=f"epoch {epoch + 1}/{epochs}")
                 seconds = time.perf_counter() - started
-                end_alpha = alpha - (alpha - min_alpha) * min((epoch + 1) / epochs, 1.0)
                 report = EpochReport(epoch=epoch, loss=float(totals[0]),
                                      terms=int(totals[1]), raw_words=int(totals[2]),
                                      kept_words=int(totals[3]), seconds=seconds,
-                                     alpha=max(end_alpha, min_alpha))
+                                     alpha=learning_rate(alpha, min_alpha, epoch + 1, epochs))
                 reports.append(report)
                 if on_epoch_end is not None:
                     on_epoch_end(report)
