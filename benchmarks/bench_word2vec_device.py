@@ -35,48 +35,33 @@ import time
 from pathlib import Path
 from typing import Any
 
+import bench_word2vec
 from _common import REPO, data_root, peak_rss_mib  # a sibling module of this script
 from bench_word2vec import SETTINGS, prepare_corpus, quality, warm_up
 
 
 def run_one(tool: str, device: str, workers: int, epochs: int, batch_words: int,
             corpus: Path, data: Path) -> dict[str, Any]:
-    """One contender, in this (fresh) process."""
+    """One contender, in this (fresh) process: the numba engine and gensim (iterable mode)
+    exactly as ``bench_word2vec.py`` runs them, or the torch trainer."""
     import torch
 
     torch.set_num_threads(workers)
+    if tool != "torch":
+        return bench_word2vec.run_one("everyvec" if tool == "numba" else "gensim", "iterable",
+                                      True, workers, epochs, corpus, data)
+    from everyvec import Word2Vec
+
     started = time.perf_counter()
-    if tool == "gensim":
-        from gensim.models import Word2Vec as GensimWord2Vec
-        from gensim.models.word2vec import LineSentence
-
-        from everyvec import Vectors
-
-        model = GensimWord2Vec(sg=1, workers=workers, epochs=epochs, seed=1, **SETTINGS)
-        sentences = LineSentence(str(corpus))
-        model.build_vocab(sentences)
-        tick = time.perf_counter()
-        model.train(sentences, total_examples=model.corpus_count, epochs=epochs)
-        train_s = time.perf_counter() - tick
-        result = {"train_s": train_s, "words": model.corpus_total_words * epochs}
-        vectors = Vectors(model.wv.index_to_key, model.wv.vectors)
-    else:
-        from everyvec import Word2Vec
-
-        options = ({"device": device, "batch_words": batch_words} if tool == "torch"
-                   else {"workers": workers})
-        model = Word2Vec(sg=True, epochs=epochs, seed=1, progress=False, **SETTINGS,
-                         **options).fit(corpus)
-        if getattr(model, "rank_", 0) != 0:
-            return {"vocab": len(model.vocabulary_)}
-        result = {"train_s": model.report_.seconds, "words": model.report_.raw_words,
-                  "sync_s": getattr(model, "sync_seconds_", 0.0),
-                  "vocab": len(model.vocabulary_)}
-        vectors = model.vectors
-    result["peak_rss_mib"] = peak_rss_mib()
-    result["total_s"] = time.perf_counter() - started
+    model = Word2Vec(sg=True, epochs=epochs, seed=1, progress=False, device=device,
+                     batch_words=batch_words, **SETTINGS).fit(corpus)
+    if getattr(model, "rank_", 0) != 0:
+        return {"vocab": len(model.vocabulary_)}
+    result = {"train_s": model.report_.seconds, "words": model.report_.raw_words,
+              "sync_s": getattr(model, "sync_seconds_", 0.0), "vocab": len(model.vocabulary_),
+              "peak_rss_mib": peak_rss_mib(), "total_s": time.perf_counter() - started}
     result["words_per_s"] = result["words"] / result["train_s"]
-    result.update(quality(vectors, data))
+    result.update(quality(model.vectors, data))
     return result
 
 
