@@ -35,3 +35,14 @@ def test_check_names():
         with pytest.raises(TypeError, match="'numeric' parameter of M must be a list of "
                                             "column names or None"):
             check_names(bad, "numeric", "M")
+
+
+def test_check_device_names() -> None:
+    from everyvec._checks import check_device
+
+    assert check_device("cuda:1", "device", "X") == "cuda:1"
+    assert check_device(None, "device", "X", allow_none=True) is None
+    with pytest.raises(ValueError, match=r"'device' parameter of X must be 'cpu', 'cuda'"):
+        check_device("gpu", "device", "X")
+    with pytest.raises(TypeError, match="Got None"):
+        check_device(None, "device", "X")
